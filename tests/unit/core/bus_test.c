@@ -55,7 +55,7 @@ static void test_dispatch_offsets_and_sizes(void **state)
         assert_int_equal(bus_register(&b, 0x10000 - (uint64_t)i * 0x100, 0x10, &fake_ops, &f2, "x"), BUS_OK);
     assert_int_equal(bus_register(&b, 0x3f8, 8, &fake_ops, &f1, "uart"), BUS_OK);
     uint32_t v = 0xdeadbeef;
-    assert_true(bus_write(&b, 0x3fb, &v, 4) == false); /* crosses the end of the range */
+    assert_true(bus_write(&b, 0x3fd, &v, 4) == false); /* crosses the end of the range */
     assert_int_equal(f1.writes, 0);
     assert_true(bus_write(&b, 0x3fc, &v, 4));
     assert_int_equal(f1.last_off, 4);
