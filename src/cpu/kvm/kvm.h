@@ -1,0 +1,53 @@
+/* Internal state of the kvm backend, shared by its files. */
+#ifndef VMON_CPU_KVM_KVM_H
+#define VMON_CPU_KVM_KVM_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "cpu/cpu.h"
+
+struct kvm_fallback_stats;
+
+struct cpu_vm {
+    int kvm_fd;
+    int vm_fd;
+    int vcpu_mmap_size;
+    struct cpu_vm_env env;
+    struct irq_chip irqchip;
+    struct kvm_cpuid2 *cpuid; /* supported CPUID, adjusted per vCPU */
+    bool has_xsave;           /* KVM_CAP_XSAVE */
+    bool has_immediate_exit;
+};
+
+struct cpu_vcpu {
+    struct cpu_vm *vm;
+    unsigned index;
+    int fd;
+    struct kvm_run *run;
+    pthread_t thread;         /* the thread inside vcpu_run, for kicks */
+    atomic_bool thread_valid;
+    struct kvm_fallback_stats *fallback; /* per-instruction emulation fallback counts */
+};
+
+/* kvm_vm.c: opens /dev/kvm; returns the fd or -errno with a one-line reason */
+int kvm_open_checked(char *err, size_t errlen);
+
+/* kvm_state.c: x86_state <-> KVM register sets */
+int kvm_vcpu_put_state(struct cpu_vcpu *v, const struct x86_state *s);
+int kvm_vcpu_fetch_state(struct cpu_vcpu *v, struct x86_state *s);
+
+/* kvm_cpuid.c */
+int kvm_cpuid_init(struct cpu_vm *vm);
+int kvm_cpuid_set(struct cpu_vcpu *v);
+
+/* kvm_run.c */
+enum vcpu_exit kvm_vcpu_run(struct cpu_vcpu *v);
+void kvm_vcpu_kick(struct cpu_vcpu *v);
+
+/* kvm_dump.c: prints registers (and code bytes) to stderr */
+void kvm_vcpu_dump(struct cpu_vcpu *v, const char *why);
+
+#endif

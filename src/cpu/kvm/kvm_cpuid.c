@@ -1,0 +1,97 @@
+/* CPUID for kvm vCPUs: what KVM supports (KVM_GET_SUPPORTED_CPUID), with the
+ * per-vCPU APIC ids, the topology leaves and the hypervisor leaves filled in. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "cpu/kvm/kvm.h"
+
+int kvm_cpuid_init(struct cpu_vm *vm)
+{
+    for (unsigned n = 64; n <= 4096; n *= 2) {
+        struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+        if (!c)
+            return -ENOMEM;
+        c->nent = n;
+        if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+            vm->cpuid = c;
+            return 0;
+        }
+        int e = errno;
+        free(c);
+        if (e != E2BIG)
+            return -e;
+    }
+    return -E2BIG;
+}
+
+static unsigned bits_for(unsigned n)
+{
+    unsigned b = 0;
+    while ((1u << b) < n)
+        b++;
+    return b;
+}
+
+static void cpuid_fixup(struct kvm_cpuid_entry2 *e, unsigned apic_id, unsigned ncpus)
+{
+    switch (e->function) {
+    case 1:
+        e->ebx = (e->ebx & 0x0000ffffu) | (apic_id << 24) | ((ncpus & 0xffu) << 16);
+        e->ecx |= 1u << 31; /* hypervisor present */
+        if (ncpus > 1)
+            e->edx |= 1u << 28; /* HTT: the logical-count field is valid */
+        break;
+    case 4: /* deterministic cache parameters: cores per package in EAX[31:26] */
+        e->eax = (e->eax & 0x03ffffffu) | ((ncpus - 1) << 26);
+        e->eax &= ~(0xfffu << 14); /* each cache is per core */
+        break;
+    case 0xb:
+    case 0x1f:
+        /* x2APIC topology: one thread per core, ncpus cores per package */
+        if (e->index == 0) {
+            e->eax = 0;
+            e->ebx = 1;
+            e->ecx = (1u << 8) | 0;
+        } else if (e->index == 1) {
+            e->eax = bits_for(ncpus);
+            e->ebx = ncpus;
+            e->ecx = (2u << 8) | 1;
+        } else {
+            e->eax = e->ebx = 0;
+            e->ecx = e->index;
+        }
+        e->edx = apic_id;
+        break;
+    case 0x80000008: /* AMD: number of cores - 1 */
+        e->ecx = (e->ecx & ~0xffu) | ((ncpus - 1) & 0xffu);
+        break;
+    default:
+        break;
+    }
+}
+
+int kvm_cpuid_set(struct cpu_vcpu *v)
+{
+    const struct kvm_cpuid2 *src = v->vm->cpuid;
+    size_t size = sizeof(*src) + src->nent * sizeof(src->entries[0]);
+    struct kvm_cpuid2 *c = malloc(size);
+    if (!c)
+        return -ENOMEM;
+    memcpy(c, src, size);
+    for (unsigned i = 0; i < c->nent; i++) {
+        struct kvm_cpuid_entry2 *e = &c->entries[i];
+        cpuid_fixup(e, v->index, v->vm->env.ncpus);
+        if (e->function == 0x40000000) {
+            /* KVM's own signature leaf: keep it so guests find kvmclock. */
+            e->eax = 0x40000001;
+            memcpy(&e->ebx, "KVMK", 4);
+            memcpy(&e->ecx, "VMKV", 4);
+            memcpy(&e->edx, "M\0\0\0", 4);
+        }
+    }
+    int rc = ioctl(v->fd, KVM_SET_CPUID2, c) < 0 ? -errno : 0;
+    free(c);
+    return rc;
+}

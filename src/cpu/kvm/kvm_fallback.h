@@ -1,0 +1,19 @@
+/* Instructions the host's KVM cannot emulate (KVM_EXIT_INTERNAL_ERROR with
+ * an emulation failure). Nested or software-backed KVM hosts hit these; on
+ * real VT-x/AMD-V hosts this path is never taken, so it costs nothing there. */
+#ifndef VMON_CPU_KVM_KVM_FALLBACK_H
+#define VMON_CPU_KVM_KVM_FALLBACK_H
+
+#include "cpu/kvm/kvm.h"
+
+/* Tries to emulate the failing instruction in user space and resume.
+ * Returns 0 when the guest may continue, negative when it cannot (the caller
+ * then prints the registers and stops the VM). */
+int kvm_fallback_emulate(struct cpu_vcpu *v);
+
+/* Reads up to max bytes at the guest's CS:RIP through its page tables.
+ * Returns the number of bytes read. */
+unsigned kvm_read_code_bytes(struct cpu_vcpu *v, const struct x86_state *s, uint8_t *buf,
+                             unsigned max);
+
+#endif

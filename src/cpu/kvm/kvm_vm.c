@@ -1,0 +1,230 @@
+/* The kvm backend: VM and vCPU creation, guest memory slots, in-kernel
+ * irqchip and PIT. The run loop is in kvm_run.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "cpu/kvm/kvm.h"
+#include "machine/layout.h"
+
+#define KVM_TSS_ADDR 0xfffbd000ull
+#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ull
+
+static void kvm_irq_set_level(void *ctx, unsigned gsi, bool level)
+{
+    struct cpu_vm *vm = ctx;
+    struct kvm_irq_level irq = { .irq = gsi, .level = level };
+    if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+        log_once(LOG_WARN, "KVM_IRQ_LINE gsi %u: %s", gsi, strerror(errno));
+}
+
+static void kvm_irq_send_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+    struct cpu_vm *vm = ctx;
+    struct kvm_msi msi = { .address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32),
+                           .data = data };
+    if (ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
+        log_once(LOG_WARN, "KVM_SIGNAL_MSI: %s", strerror(errno));
+}
+
+static int kvm_fail(char *err, size_t errlen, int e, const char *what)
+{
+    snprintf(err, errlen, "/dev/kvm: %s failed: %s", what, strerror(e));
+    return -e;
+}
+
+static int kvm_map_memory(struct cpu_vm *vm, char *err, size_t errlen)
+{
+    const struct guest_mem *m = vm->env.mem;
+    for (unsigned i = 0; i < m->nregions; i++) {
+        struct kvm_userspace_memory_region r = {
+            .slot = i,
+            .guest_phys_addr = m->region[i].gpa,
+            .memory_size = m->region[i].size,
+            .userspace_addr = (uint64_t)(uintptr_t)m->region[i].hva,
+        };
+        if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+            return kvm_fail(err, errlen, errno, "KVM_SET_USER_MEMORY_REGION");
+    }
+    return 0;
+}
+
+int kvm_open_checked(char *err, size_t errlen)
+{
+    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ENOENT)
+            snprintf(err, errlen, "/dev/kvm: not present (no KVM on this host; use --accel emu)");
+        else if (e == EACCES || e == EPERM)
+            snprintf(err, errlen, "/dev/kvm: permission denied (add yourself to group 'kvm' or use --accel emu)");
+        else
+            snprintf(err, errlen, "/dev/kvm: %s", strerror(e));
+        return -e;
+    }
+    int ver = ioctl(fd, KVM_GET_API_VERSION, 0);
+    if (ver != KVM_API_VERSION) {
+        snprintf(err, errlen, "/dev/kvm: unsupported KVM API version %d", ver);
+        close(fd);
+        return -ENOTSUP;
+    }
+    return fd;
+}
+
+static int kvm_vm_create(const struct cpu_vm_env *env, struct cpu_vm **out, char *err, size_t errlen)
+{
+    struct cpu_vm *vm = calloc(1, sizeof(*vm));
+    if (!vm)
+        return -ENOMEM;
+    vm->env = *env;
+    vm->vm_fd = -1;
+    int rc;
+    vm->kvm_fd = kvm_open_checked(err, errlen);
+    if (vm->kvm_fd < 0) {
+        rc = vm->kvm_fd;
+        goto fail;
+    }
+    int max_vcpus = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+    if (max_vcpus <= 0)
+        max_vcpus = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+    if (max_vcpus > 0 && env->ncpus > (unsigned)max_vcpus) {
+        snprintf(err, errlen, "--cpus: %u is above this host's KVM limit of %d", env->ncpus, max_vcpus);
+        rc = -EINVAL;
+        goto fail;
+    }
+    vm->has_xsave = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE) > 0;
+    vm->has_immediate_exit = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) > 0;
+    vm->vcpu_mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (vm->vcpu_mmap_size < (int)sizeof(struct kvm_run)) {
+        rc = kvm_fail(err, errlen, errno ? errno : EINVAL, "KVM_GET_VCPU_MMAP_SIZE");
+        goto fail;
+    }
+    vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+    if (vm->vm_fd < 0) {
+        rc = kvm_fail(err, errlen, errno, "KVM_CREATE_VM");
+        goto fail;
+    }
+    if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_EXIT_ON_EMULATION_FAILURE) > 0) {
+        /* Report every emulation failure with its instruction bytes. */
+        struct kvm_enable_cap cap = { .cap = KVM_CAP_EXIT_ON_EMULATION_FAILURE, .args = { 1 } };
+        ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap);
+    }
+    if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR) < 0) {
+        rc = kvm_fail(err, errlen, errno, "KVM_SET_TSS_ADDR");
+        goto fail;
+    }
+    uint64_t idmap = KVM_IDENTITY_MAP_ADDR;
+    if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
+        log_debug("KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
+    if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+        rc = kvm_fail(err, errlen, errno, "KVM_CREATE_IRQCHIP");
+        goto fail;
+    }
+    struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+    if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+        rc = kvm_fail(err, errlen, errno, "KVM_CREATE_PIT2");
+        goto fail;
+    }
+    rc = kvm_map_memory(vm, err, errlen);
+    if (rc)
+        goto fail;
+    rc = kvm_cpuid_init(vm);
+    if (rc) {
+        kvm_fail(err, errlen, -rc, "KVM_GET_SUPPORTED_CPUID");
+        goto fail;
+    }
+    vm->irqchip = (struct irq_chip){ kvm_irq_set_level, kvm_irq_send_msi, vm };
+    *out = vm;
+    return 0;
+fail:
+    if (vm->vm_fd >= 0)
+        close(vm->vm_fd);
+    if (vm->kvm_fd >= 0)
+        close(vm->kvm_fd);
+    free(vm->cpuid);
+    free(vm);
+    return rc;
+}
+
+static void kvm_vm_destroy(struct cpu_vm *vm)
+{
+    if (!vm)
+        return;
+    close(vm->vm_fd);
+    close(vm->kvm_fd);
+    free(vm->cpuid);
+    free(vm);
+}
+
+static const struct irq_chip *kvm_irqchip(struct cpu_vm *vm) { return &vm->irqchip; }
+
+static int kvm_vcpu_create(struct cpu_vm *vm, unsigned index, struct cpu_vcpu **out, char *err,
+                           size_t errlen)
+{
+    struct cpu_vcpu *v = calloc(1, sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    v->vm = vm;
+    v->index = index;
+    v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
+    if (v->fd < 0) {
+        int e = errno;
+        free(v);
+        return kvm_fail(err, errlen, e, "KVM_CREATE_VCPU");
+    }
+    v->run = mmap(NULL, (size_t)vm->vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+    if (v->run == MAP_FAILED) {
+        int e = errno;
+        close(v->fd);
+        free(v);
+        return kvm_fail(err, errlen, e, "mmap of the vCPU run area");
+    }
+    int rc = kvm_cpuid_set(v);
+    if (rc) {
+        munmap(v->run, (size_t)vm->vcpu_mmap_size);
+        close(v->fd);
+        free(v);
+        return kvm_fail(err, errlen, -rc, "KVM_SET_CPUID2");
+    }
+    *out = v;
+    return 0;
+}
+
+static void kvm_vcpu_destroy(struct cpu_vcpu *v)
+{
+    if (!v)
+        return;
+    munmap(v->run, (size_t)v->vm->vcpu_mmap_size);
+    close(v->fd);
+    free(v->fallback);
+    free(v);
+}
+
+static int kvm_set_state(struct cpu_vcpu *v, const struct x86_state *s)
+{
+    return kvm_vcpu_put_state(v, s);
+}
+
+static int kvm_get_state(struct cpu_vcpu *v, struct x86_state *s)
+{
+    return kvm_vcpu_fetch_state(v, s);
+}
+
+const struct cpu_backend cpu_backend_kvm = {
+    .name = "kvm",
+    .vm_create = kvm_vm_create,
+    .vm_destroy = kvm_vm_destroy,
+    .irqchip = kvm_irqchip,
+    .vcpu_create = kvm_vcpu_create,
+    .vcpu_destroy = kvm_vcpu_destroy,
+    .vcpu_set_state = kvm_set_state,
+    .vcpu_get_state = kvm_get_state,
+    .vcpu_run = kvm_vcpu_run,
+    .vcpu_kick = kvm_vcpu_kick,
+};
