@@ -10,7 +10,7 @@ PKGS=(
   # tests
   python3 python3-pytest
   # default guest: kernel from linux-source-6.12, busybox initramfs
-  linux-source-6.12 busybox-static bc flex bison libelf-dev libssl-dev cpio xz-utils kmod dwarves
+  linux-source-6.12 busybox-static bc flex bison libelf-dev libssl-dev cpio xz-utils kmod dwarves lz4
   # disk images and firmware
   e2fsprogs mtools syslinux syslinux-common dosfstools seabios memtest86+
   # benchmarks: the reference software CPU

@@ -15,7 +15,9 @@
 
 /* Operation identifiers, one per mnemonic/semantic operation (not per
  * encoding): ADD Eb,Gb and ADD Ev,Iz are both X86_OP_ADD with different
- * operands. The list lives in x86/ops.def (X-macro: X(NAME)). */
+ * operands. The list lives in x86/ops.def (X-macro: X(NAME)), whose header
+ * comment fixes the operand conventions (implicit operands, immediates,
+ * string ops, condition codes). */
 enum x86_op {
 #define X(name) X86_OP_##name,
 #include "x86/ops.def"
@@ -28,7 +30,7 @@ enum x86_opnd_kind {
     X86_OPND_NONE,
     X86_OPND_GPR,  /* reg: 0-15, or X86_REG_AH..X86_REG_BH for legacy high bytes */
     X86_OPND_MEM,  /* the instruction's memory operand (see mem fields) */
-    X86_OPND_IMM,  /* insn.imm, sign/zero-extended to the operand size by the decoder */
+    X86_OPND_IMM,  /* insn.imm (a second IMM operand: insn.imm2), extended to the operand size */
     X86_OPND_REL,  /* branch displacement in insn.imm (sign-extended); target = rip + len + imm */
     X86_OPND_SREG, /* reg: enum x86_sreg */
     X86_OPND_CR,   /* reg: 0-15 */
@@ -36,6 +38,8 @@ enum x86_opnd_kind {
     X86_OPND_XMM,  /* reg: 0-15 */
     X86_OPND_MMX,  /* reg: 0-7 */
     X86_OPND_ST,   /* reg: x87 stack index 0-7 */
+    X86_OPND_MOFFS,/* A0-A3: memory at seg:imm (no base/index; imm zero-extended from addrsize) */
+    X86_OPND_FAR,  /* 9A/EA ptr16:16/32: offset in imm, selector in imm2 */
 };
 
 #define X86_REG_AH 0x14 /* 0x10 | (4..7 - 4) marks AH, CH, DH, BH */
@@ -47,7 +51,7 @@ enum x86_opnd_kind {
 
 struct x86_opnd {
     uint8_t kind; /* enum x86_opnd_kind */
-    uint8_t size; /* operand size in bytes: 1, 2, 4, 8, 10, 16 (0 if not applicable) */
+    uint8_t size; /* operand size in bytes: 1, 2, 4, 8, 10, 16, ... (0 if not applicable) */
     uint8_t reg;
 };
 
@@ -94,7 +98,8 @@ enum x86_decode_error {
  * Never reads beyond bytes[avail - 1] nor beyond bytes[14]. */
 int x86_decode(const uint8_t *bytes, size_t avail, enum x86_mode mode, struct x86_insn *out);
 
-/* The mnemonic of an operation, for diagnostics ("add", "xrstor", ...). */
+/* The mnemonic of an operation, for diagnostics ("ADD", "XRSTOR", ... as
+ * spelled in x86/ops.def); "?" for an out-of-range value. */
 const char *x86_op_name(enum x86_op op);
 
 #endif

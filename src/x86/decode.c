@@ -1,0 +1,542 @@
+/* The x86 instruction decoder: bytes -> struct x86_insn.
+ *
+ * Follows the instruction format of the Intel SDM Vol. 2, chapter 2:
+ * legacy prefixes (2.1.1), REX (2.2.1), opcode (one-byte, 0F, 0F 38,
+ * 0F 3A maps), ModRM / SIB / displacement (2.1.5, Tables 2-1 to 2-3),
+ * immediates. The opcode tables live in x86/decode_tables.c; this file
+ * walks them and fills the operands.
+ *
+ * The decoder is a pure function of (bytes, mode): no allocation, no
+ * global mutable state. It never reads past bytes[avail - 1] nor past
+ * the 15th byte. Every guest-supplied byte is only used as an index into
+ * fixed 256-entry tables or masked to the width of the field it encodes. */
+#include "x86/insn.h"
+
+#include <string.h>
+
+#include "common/util.h"
+#include "x86/decode_tables.h"
+
+#define X86_MAX_INSN_LEN 15
+
+/* One-byte opcodes that are prefixes: class in bits 0-3, for segment
+ * overrides the enum x86_sreg in bits 4-7 (SDM Vol. 2, 2.1.1, 2.2.1). */
+enum { P_NONE, P_OPSZ, P_ADSZ, P_LOCK, P_REP, P_REPNE, P_SEG, P_REX };
+#define P_SEGOF(s) (P_SEG | ((s) << 4))
+static const uint8_t prefix_class[256] = {
+    [0x26] = P_SEGOF(X86_ES), [0x2e] = P_SEGOF(X86_CS), [0x36] = P_SEGOF(X86_SS),
+    [0x3e] = P_SEGOF(X86_DS), [0x64] = P_SEGOF(X86_FS), [0x65] = P_SEGOF(X86_GS),
+    [0x66] = P_OPSZ, [0x67] = P_ADSZ, [0xf0] = P_LOCK, [0xf2] = P_REPNE, [0xf3] = P_REP,
+    [0x40] = P_REX, P_REX, P_REX, P_REX, P_REX, P_REX, P_REX, P_REX,
+    P_REX, P_REX, P_REX, P_REX, P_REX, P_REX, P_REX, P_REX,
+};
+
+#define REX_B 0x1
+#define REX_X 0x2
+#define REX_R 0x4
+#define REX_W 0x8
+
+/* Decoding in progress. */
+struct dec {
+    const uint8_t *bytes;
+    unsigned lim;   /* min(avail, 15) */
+    unsigned pos;   /* next byte to read */
+    unsigned rex;   /* the REX byte, 0 if none */
+    unsigned modrm; /* valid when the row has A_MODRM */
+    unsigned attr;
+    unsigned osz;   /* effective operand size 1, 2, 4, 8 */
+    unsigned asz;   /* effective address size 2, 4, 8 */
+    bool m64;
+    bool have_imm;  /* insn.imm is taken: a second immediate goes to imm2 */
+};
+
+/* The error for an instruction that needs `total` bytes we do not have. */
+static inline int short_error(unsigned total)
+{
+    return total > X86_MAX_INSN_LEN ? X86_DECODE_TOO_LONG : X86_DECODE_NEED_MORE;
+}
+
+/* Reads an n-byte (1, 2, 4, 8) little-endian field, zero-extended. */
+static inline int fetch(struct dec *d, unsigned n, uint64_t *v)
+{
+    if (unlikely(d->pos + n > d->lim))
+        return short_error(d->pos + n);
+    const uint8_t *p = d->bytes + d->pos;
+    switch (n) {
+    case 1: *v = p[0]; break;
+    case 2: *v = get_le16(p); break;
+    case 4: *v = get_le32(p); break;
+    default: *v = get_le64(p); break;
+    }
+    d->pos += n;
+    return 0;
+}
+
+static inline uint64_t sext(uint64_t v, unsigned bytes)
+{
+    unsigned shift = 64 - 8 * bytes;
+    return (uint64_t)((int64_t)(v << shift) >> shift);
+}
+
+/* v truncated to `bytes` (1..8). */
+static inline uint64_t trunc_to(uint64_t v, unsigned bytes)
+{
+    return bytes >= 8 ? v : v & ((1ull << (8 * bytes)) - 1);
+}
+
+/* Resolves a size code (enum x86_osize) for a register (reg) or memory
+ * operand. */
+static inline unsigned opnd_size(unsigned code, const struct dec *d, bool reg)
+{
+    unsigned osz = d->osz;
+    switch (code) {
+    case SZ_B: return 1;
+    case SZ_W: return 2;
+    case SZ_D: return 4;
+    case SZ_Q: return 8;
+    case SZ_T: return 10;
+    case SZ_X: return 16;
+    case SZ_V: return osz;
+    case SZ_Z: return osz == 2 ? 2 : 4;
+    case SZ_Y: return osz == 8 ? 8 : 4;
+    case SZ_P: return 2 + osz;
+    case SZ_S: return d->m64 ? 10 : 6;
+    case SZ_A: return 2 * osz;
+    case SZ_VW: return reg ? osz : 2;
+    case SZ_ZW: return reg ? (osz == 2 ? 2 : 4) : 2;
+    case SZ_DW: return reg ? 4 : 2;
+    case SZ_DB: return reg ? 4 : 1;
+    case SZ_ENV: return osz == 2 ? 14 : 28;
+    case SZ_FST: return osz == 2 ? 94 : 108;
+    default: return 0;
+    }
+}
+
+/* A general register operand; without REX, byte registers 4-7 are AH-BH. */
+static inline void set_gpr(struct x86_opnd *o, unsigned r, unsigned size, unsigned rex)
+{
+    o->kind = X86_OPND_GPR;
+    o->size = (uint8_t)size;
+    o->reg = (uint8_t)((size == 1 && !rex && r >= 4 && r < 8) ? (0x10 | r) : r);
+}
+
+static inline void set_reg(struct x86_opnd *o, enum x86_opnd_kind kind, unsigned r, unsigned size)
+{
+    o->kind = (uint8_t)kind;
+    o->size = (uint8_t)size;
+    o->reg = (uint8_t)r;
+}
+
+/* 16-bit addressing forms, SDM Vol. 2, Table 2-1: [BX+SI] ... [BX] */
+static const uint8_t rm16_base[8] = { X86_RBX, X86_RBX, X86_RBP, X86_RBP,
+                                      X86_RSI, X86_RDI, X86_RBP, X86_RBX };
+static const uint8_t rm16_index[8] = { X86_RSI, X86_RDI, X86_RSI, X86_RDI,
+                                       X86_REG_NONE, X86_REG_NONE, X86_REG_NONE, X86_REG_NONE };
+
+/* Decodes the memory form of ModRM (mod != 3): SIB, displacement, and the
+ * default segment (SS for rBP/rSP bases, SDM Vol. 1, 3.7.4). */
+static int decode_mem(struct dec *d, struct x86_insn *out)
+{
+    unsigned mod = d->modrm >> 6, rm = d->modrm & 7;
+    uint64_t v;
+    int r;
+
+    if (d->asz == 2) {
+        if (mod == 0 && rm == 6) {
+            out->base = X86_REG_NONE;
+            mod = 2; /* disp16 */
+        } else {
+            out->base = rm16_base[rm];
+        }
+        out->index = rm16_index[rm];
+        if (mod) {
+            unsigned n = mod == 1 ? 1 : 2;
+            if ((r = fetch(d, n, &v)) < 0)
+                return r;
+            out->disp = (int32_t)sext(v, n);
+        }
+        out->seg = out->base == X86_RBP ? X86_SS : X86_DS;
+        return 0;
+    }
+
+    /* 32/64-bit addressing, SDM Vol. 2, Tables 2-2 and 2-3 */
+    unsigned rex = d->rex;
+    unsigned dispn = mod == 1 ? 1 : mod == 2 ? 4 : 0;
+    if (rm == 4) {
+        if ((r = fetch(d, 1, &v)) < 0)
+            return r;
+        unsigned sib = (unsigned)v;
+        unsigned base = sib & 7, index = ((sib >> 3) & 7) | (rex & REX_X ? 8 : 0);
+        out->index = index == X86_RSP ? X86_REG_NONE : (uint8_t)index;
+        out->scale = (uint8_t)(sib >> 6);
+        if (base == 5 && mod == 0) {
+            out->base = X86_REG_NONE;
+            dispn = 4;
+        } else {
+            out->base = (uint8_t)(base | (rex & REX_B ? 8 : 0));
+        }
+    } else if (rm == 5 && mod == 0) {
+        /* disp32: absolute outside 64-bit mode, RIP-relative in it */
+        out->base = d->m64 ? X86_REG_RIP : X86_REG_NONE;
+        out->index = X86_REG_NONE;
+        dispn = 4;
+    } else {
+        out->base = (uint8_t)(rm | (rex & REX_B ? 8 : 0));
+        out->index = X86_REG_NONE;
+    }
+    if (dispn) {
+        if ((r = fetch(d, dispn, &v)) < 0)
+            return r;
+        out->disp = (int32_t)sext(v, dispn);
+    }
+    out->seg = (out->base == X86_RSP || out->base == X86_RBP) ? X86_SS : X86_DS;
+    return 0;
+}
+
+/* Reads an immediate operand of `n` bytes into imm (or imm2 for the second
+ * one), extended as `sign` says and truncated to `size` bytes. */
+static inline int decode_imm(struct dec *d, struct x86_insn *out, struct x86_opnd *o,
+                             unsigned n, bool sign, unsigned size)
+{
+    uint64_t v;
+    int r = fetch(d, n, &v);
+    if (r < 0)
+        return r;
+    if (sign)
+        v = sext(v, n);
+    v = trunc_to(v, size);
+    if (!d->have_imm) {
+        out->imm = v;
+        d->have_imm = true;
+    } else {
+        out->imm2 = (uint32_t)v;
+    }
+    o->kind = X86_OPND_IMM;
+    o->size = (uint8_t)size;
+    return 0;
+}
+
+/* Fills one operand from its specification. */
+static int decode_opnd(struct dec *d, struct x86_insn *out, struct x86_opnd *o, x86_ospec spec,
+                       unsigned opcode)
+{
+    const unsigned code = X86_OSPEC_SIZE(spec);
+    const unsigned rex = d->rex;
+    const bool regform = d->modrm >= 0xc0;
+    const unsigned reg = (d->modrm >> 3) & 7, rm = d->modrm & 7;
+    const unsigned rexr = rex & REX_R ? 8 : 0, rexb = rex & REX_B ? 8 : 0;
+    uint64_t v;
+    int r;
+
+    switch (X86_OSPEC_KIND(spec)) {
+    case OK_E:
+        if (regform) {
+            set_gpr(o, rm | rexb, opnd_size(code, d, true), rex);
+            return 0;
+        }
+        goto mem;
+    case OK_M:
+        if (regform)
+            return X86_DECODE_UD;
+        goto mem;
+    case OK_R:
+        if (!regform && !(d->attr & A_MODIGN))
+            return X86_DECODE_UD;
+        set_gpr(o, rm | rexb, opnd_size(code, d, true), rex);
+        return 0;
+    case OK_G:
+        set_gpr(o, reg | rexr, opnd_size(code, d, true), rex);
+        return 0;
+    case OK_Z:
+        set_gpr(o, (opcode & 7) | rexb, opnd_size(code, d, true), rex);
+        return 0;
+    case OK_I:
+        switch (code) {
+        case SZ_B: return decode_imm(d, out, o, 1, false, 1);
+        case SZ_W: return decode_imm(d, out, o, 2, false, 2);
+        case SZ_Z: return decode_imm(d, out, o, d->osz == 2 ? 2 : 4, true, d->osz);
+        default: return decode_imm(d, out, o, d->osz, false, d->osz); /* Iv */
+        }
+    case OK_IS:
+        return decode_imm(d, out, o, 1, true, d->osz);
+    case OK_J: {
+        unsigned n = code == SZ_B ? 1 : (d->osz == 2 ? 2 : 4);
+        if ((r = fetch(d, n, &v)) < 0)
+            return r;
+        out->imm = sext(v, n);
+        d->have_imm = true;
+        o->kind = X86_OPND_REL;
+        o->size = (uint8_t)d->osz;
+        return 0;
+    }
+    case OK_O:
+        if ((r = fetch(d, d->asz, &v)) < 0)
+            return r;
+        out->imm = v;
+        d->have_imm = true;
+        o->kind = X86_OPND_MOFFS;
+        o->size = (uint8_t)opnd_size(code, d, false);
+        return 0;
+    case OK_A: {
+        unsigned n = d->osz == 2 ? 2 : 4;
+        if ((r = fetch(d, n, &v)) < 0)
+            return r;
+        out->imm = v;
+        if ((r = fetch(d, 2, &v)) < 0)
+            return r;
+        out->imm2 = (uint32_t)v;
+        d->have_imm = true;
+        o->kind = X86_OPND_FAR;
+        o->size = (uint8_t)(n + 2);
+        return 0;
+    }
+    case OK_ONE:
+        out->imm = 1;
+        d->have_imm = true;
+        o->kind = X86_OPND_IMM;
+        o->size = 1;
+        return 0;
+    case OK_RAX:
+        set_gpr(o, X86_RAX, opnd_size(code, d, true), rex);
+        return 0;
+    case OK_RCX:
+        set_gpr(o, X86_RCX, 1, rex);
+        return 0;
+    case OK_RDX:
+        set_gpr(o, X86_RDX, 2, rex);
+        return 0;
+    case OK_S:
+        if (reg > X86_GS)
+            return X86_DECODE_UD;
+        set_reg(o, X86_OPND_SREG, reg, 2);
+        return 0;
+    case OK_SEG:
+        set_reg(o, X86_OPND_SREG, code, 2);
+        return 0;
+    case OK_C: {
+        /* CR0, CR2-CR4 and CR8 exist; the others are #UD (SDM MOV-CR) */
+        unsigned cr = reg | rexr;
+        if (cr > 8 || !((1u << cr) & 0x11d))
+            return X86_DECODE_UD;
+        set_reg(o, X86_OPND_CR, cr, d->osz);
+        return 0;
+    }
+    case OK_D:
+        if (rexr)
+            return X86_DECODE_UD; /* DR8-DR15 do not exist */
+        set_reg(o, X86_OPND_DR, reg, d->osz);
+        return 0;
+    case OK_V:
+        set_reg(o, X86_OPND_XMM, reg | rexr, 16);
+        return 0;
+    case OK_W:
+        if (regform) {
+            set_reg(o, X86_OPND_XMM, rm | rexb, 16);
+            return 0;
+        }
+        goto mem;
+    case OK_U:
+        if (!regform)
+            return X86_DECODE_UD;
+        set_reg(o, X86_OPND_XMM, rm | rexb, 16);
+        return 0;
+    case OK_P:
+        set_reg(o, X86_OPND_MMX, reg, 8);
+        return 0;
+    case OK_Q:
+        if (regform) {
+            set_reg(o, X86_OPND_MMX, rm, 8);
+            return 0;
+        }
+        goto mem;
+    case OK_N:
+        if (!regform)
+            return X86_DECODE_UD;
+        set_reg(o, X86_OPND_MMX, rm, 8);
+        return 0;
+    case OK_XMM0:
+        set_reg(o, X86_OPND_XMM, 0, 16);
+        return 0;
+    case OK_ST0:
+        set_reg(o, X86_OPND_ST, 0, 10);
+        return 0;
+    case OK_STI:
+        set_reg(o, X86_OPND_ST, rm, 10);
+        return 0;
+    default:
+        return X86_DECODE_UD;
+    }
+mem:
+    o->kind = X86_OPND_MEM;
+    o->size = (uint8_t)opnd_size(code, d, false);
+    return 0;
+}
+
+/* Follows link rows down to the leaf for this encoding. */
+static inline const struct x86_opdesc *resolve(const struct x86_opdesc *desc, struct dec *d,
+                                               unsigned pfxsel)
+{
+    unsigned attr = desc->attr;
+    for (;;) {
+        unsigned idx;
+        switch ((enum x86_link)(attr >> A_LINK_SHIFT)) {
+        case LINK_NONE: d->attr = attr; return desc;
+        case LINK_REG: idx = (d->modrm >> 3) & 7; break;
+        case LINK_RM: idx = d->modrm & 7; break;
+        case LINK_MOD: idx = d->modrm >= 0xc0; break;
+        case LINK_PFX: idx = pfxsel; break;
+        case LINK_W: idx = (d->rex & REX_W) != 0; break;
+        case LINK_REXB: idx = d->rex & REX_B; break;
+        default: idx = d->m64; break; /* LINK_MODE */
+        }
+        desc = &desc->next[idx];
+        attr = (attr & ((1u << A_LINK_SHIFT) - 1)) | desc->attr;
+    }
+}
+
+/* Effective operand size (SDM Vol. 1, 3.6 and 3.6.1, Table 3-4). */
+static inline unsigned operand_size(unsigned attr, unsigned rex, bool opsz, bool m64, bool def32)
+{
+    if (attr & A_BYTE)
+        return 1;
+    if (m64) {
+        if (attr & A_SZMODE)
+            return 8;
+        if (rex & REX_W)
+            return (attr & A_NOW) ? 4 : 8;
+        if (attr & A_F64)
+            return 8;
+        if (opsz)
+            return 2;
+        return (attr & A_D64) ? 8 : 4;
+    }
+    if (attr & A_SZMODE)
+        return 4;
+    return (def32 != opsz) ? 4 : 2;
+}
+
+int x86_decode(const uint8_t *bytes, size_t avail, enum x86_mode mode, struct x86_insn *out)
+{
+    struct dec d = {
+        .bytes = bytes,
+        .lim = avail < X86_MAX_INSN_LEN ? (unsigned)avail : X86_MAX_INSN_LEN,
+        .m64 = mode == X86_MODE_LONG64,
+    };
+    const bool def32 = mode == X86_MODE_PROT32 || mode == X86_MODE_COMPAT32;
+    unsigned flags = 0, rep = 0, seg = X86_REG_NONE, b;
+
+    memset(out, 0, sizeof(*out));
+    out->base = X86_REG_NONE;
+    out->index = X86_REG_NONE;
+
+    /* Prefixes. A REX prefix counts only directly before the opcode; the
+     * last F2/F3 wins; in 64-bit mode the ES, CS, SS and DS overrides have
+     * no effect (SDM Vol. 1, 3.3.7.1). */
+    for (;;) {
+        if (unlikely(d.pos >= d.lim))
+            return short_error(d.pos + 1);
+        b = bytes[d.pos];
+        unsigned pc = prefix_class[b];
+        if (likely(pc == P_NONE))
+            break;
+        if (pc == P_REX) {
+            if (!d.m64)
+                break; /* INC/DEC */
+            d.rex = b;
+            d.pos++;
+            continue;
+        }
+        d.rex = 0;
+        switch (pc & 15) {
+        case P_OPSZ: flags |= X86_PFX_OPSZ; break;
+        case P_ADSZ: flags |= X86_PFX_ADSZ; break;
+        case P_LOCK: flags |= X86_PFX_LOCK; break;
+        case P_REP: rep = X86_PFX_REP; break;
+        case P_REPNE: rep = X86_PFX_REPNE; break;
+        default: /* P_SEG */
+            if (!d.m64 || (pc >> 4) >= X86_FS)
+                seg = pc >> 4;
+            break;
+        }
+        d.pos++;
+    }
+    d.pos++;
+
+    /* Opcode and map */
+    unsigned map = 0;
+    if (b == 0x0f) {
+        if (unlikely(d.pos >= d.lim))
+            return short_error(d.pos + 1);
+        b = bytes[d.pos++];
+        map = 1;
+        if (b == 0x38 || b == 0x3a) {
+            map = b == 0x38 ? 2 : 3;
+            if (unlikely(d.pos >= d.lim))
+                return short_error(d.pos + 1);
+            b = bytes[d.pos++];
+        }
+    }
+    const struct x86_opdesc *desc = &x86_decode_map[map][b];
+    if (desc->attr & A_MODRM) {
+        if (unlikely(d.pos >= d.lim))
+            return short_error(d.pos + 1);
+        d.modrm = bytes[d.pos++];
+    }
+    /* Mandatory prefix: F2/F3 take precedence over 66 */
+    unsigned pfxsel = rep == X86_PFX_REP ? 2 : rep == X86_PFX_REPNE ? 3 : (flags & X86_PFX_OPSZ) ? 1 : 0;
+    desc = resolve(desc, &d, pfxsel);
+    const unsigned attr = d.attr;
+    if (desc->op == X86_OP_INVALID)
+        return X86_DECODE_UD;
+    if (attr & (A_I64 | A_O64 | A_PROT)) {
+        if ((attr & (d.m64 ? A_I64 : A_O64)) ||
+            ((attr & A_PROT) && (mode == X86_MODE_REAL || mode == X86_MODE_VM86)))
+            return X86_DECODE_UD;
+    }
+
+    d.osz = operand_size(attr, d.rex, flags & X86_PFX_OPSZ, d.m64, def32);
+    if (d.m64)
+        d.asz = (flags & X86_PFX_ADSZ) ? 4 : 8;
+    else
+        d.asz = (def32 != !!(flags & X86_PFX_ADSZ)) ? 4 : 2;
+
+    /* ModRM memory operand (MOV CR/DR ignore mod: always registers) */
+    out->seg = X86_DS;
+    if ((attr & A_MODRM) && d.modrm < 0xc0 && !(attr & A_MODIGN)) {
+        int r = decode_mem(&d, out);
+        if (r < 0)
+            return r;
+    }
+    if (seg != X86_REG_NONE) {
+        out->seg = (uint8_t)seg;
+        flags |= X86_PFX_SEG;
+    }
+
+    /* Operands, immediates in encoding order */
+    unsigned n = 0;
+    for (; n < ARRAY_SIZE(desc->opnd) && desc->opnd[n]; n++) {
+        int r = decode_opnd(&d, out, &out->opnd[n], desc->opnd[n], b);
+        if (r < 0)
+            return r;
+    }
+
+    /* LOCK needs a lockable instruction with a memory destination; the
+     * MOV to CS form does not exist (SDM LOCK, MOV). */
+    if ((flags & X86_PFX_LOCK) && (!(attr & A_LOCK) || d.modrm >= 0xc0))
+        return X86_DECODE_UD;
+    if (desc->op == X86_OP_MOV_TO_SREG && out->opnd[0].reg == X86_CS)
+        return X86_DECODE_UD;
+
+    if (d.rex)
+        flags |= X86_PFX_REX | ((d.rex & REX_W) ? X86_PFX_REXW : 0);
+    out->op = desc->op;
+    out->len = (uint8_t)d.pos;
+    out->flags = (uint8_t)(flags | rep);
+    out->opsize = (uint8_t)d.osz;
+    out->addrsize = (uint8_t)d.asz;
+    out->map = (uint8_t)map;
+    out->opcode = (uint8_t)b;
+    out->modrm = (uint8_t)((attr & A_MODRM) ? d.modrm : 0);
+    out->nopnd = (uint8_t)n;
+    return (int)d.pos;
+}

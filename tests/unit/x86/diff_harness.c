@@ -1,0 +1,810 @@
+/* Differential testing of the x86 executor against the host CPU (see
+ * diff_harness.h for the method). */
+#include "diff_harness.h"
+
+#include <cpuid.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <cmocka.h>
+
+#include "x86/emu.h"
+#include "x86/flags.h"
+#include "x86/insn.h"
+
+/* ---- The control page the generated code uses ------------------------------ */
+
+struct diff_ctl {
+    struct diff_state st;
+    uint64_t host_rsp;
+    uint64_t scratch;
+    uint32_t far_in_off;   /* m16:32 pointer to the 32-bit instruction */
+    uint16_t far_in_sel;
+    uint16_t pad0;
+    uint32_t far_out_off;  /* m16:32 pointer back to the 64-bit tail */
+    uint16_t far_out_sel;
+    uint16_t pad1;
+    uint8_t tmpstack[256]; /* for PUSHFD in the 32-bit epilogue */
+};
+
+#define OFF(f) ((uint32_t)offsetof(struct diff_ctl, f))
+#define OFF_GPR(r) ((uint32_t)(offsetof(struct diff_ctl, st.gpr) + 8 * (r)))
+
+#define USER_CS32 0x23 /* Linux x86-64 user segments (arch/x86/include/asm/segment.h) */
+#define USER_DS 0x2b
+#define USER_CS64 0x33
+
+#define CODE_LEN 8192u
+#define INSN_OFF 0x400u
+#define EPI_OFF 0x800u
+
+/* ---- Small helpers ---------------------------------------------------------- */
+
+uint64_t diff_rand(struct diff_env *env)
+{
+    /* splitmix64 */
+    uint64_t z = (env->rng += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+uint64_t diff_rand_value(struct diff_env *env)
+{
+    static const uint64_t special[] = {
+        0, 1, 2, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x10000,
+        0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ull, 0x7fffffffffffffffull,
+        0x8000000000000000ull, 0xffffffffffffffffull, 0xfffffffffffffffeull, 0x99, 0x09,
+    };
+    uint64_t r = diff_rand(env);
+    switch (r & 7) {
+    case 3:
+        return (r >> 8) & 0xff;
+    case 4:
+        return special[(r >> 8) % (sizeof(special) / sizeof(special[0]))];
+    case 5: {
+        uint64_t v = 1ull << ((r >> 8) & 63);
+        return (r & 0x4000) ? v - 1 : ((r & 0x8000) ? -v : v);
+    }
+    case 6:
+        return (uint32_t)(r >> 8);
+    case 7:
+        return (uint64_t)(-(int64_t)((r >> 8) & 0xff));
+    default:
+        return diff_rand(env);
+    }
+}
+
+bool diff_host_has(uint32_t leaf, unsigned reg, unsigned bit)
+{
+    unsigned r[4];
+    if (!__get_cpuid_count(leaf, 0, &r[0], &r[1], &r[2], &r[3]))
+        return false;
+    return (r[reg] >> bit) & 1;
+}
+
+/* ---- Code generation -------------------------------------------------------- */
+
+struct cg {
+    uint8_t *p;
+};
+
+static void cg_b(struct cg *c, uint8_t b) { *c->p++ = b; }
+static void cg_u32(struct cg *c, uint32_t v) { memcpy(c->p, &v, 4); c->p += 4; }
+static void cg_u64(struct cg *c, uint64_t v) { memcpy(c->p, &v, 8); c->p += 8; }
+
+static void cg_bytes(struct cg *c, const char *s, unsigned n)
+{
+    memcpy(c->p, s, n);
+    c->p += n;
+}
+
+static void cg_jmp(struct cg *c, const uint8_t *target)
+{
+    cg_b(c, 0xe9);
+    cg_u32(c, (uint32_t)(target - (c->p + 4)));
+}
+
+/* pop r15, r14, r13, r12, rbp, rbx; ret */
+static void cg_host_return(struct cg *c)
+{
+    cg_bytes(c, "\x68\x02\x02\x00\x00\x9d", 6); /* push 0x202; popfq: DF = AC = 0 */
+    cg_bytes(c, "\x41\x5f\x41\x5e\x41\x5d\x41\x5c\x5d\x5b\xc3", 11);
+}
+
+/* 64-bit entry, called as fn(ctl): saves the host state, loads the test
+ * state and jumps to the instruction (far, into 32-bit code, for M32). */
+static void cg_prologue(struct cg *c, const struct diff_env *env, enum diff_mode mode)
+{
+    cg_bytes(c, "\x53\x55\x41\x54\x41\x55\x41\x56\x41\x57", 10);
+    cg_bytes(c, "\x48\x89\xa7", 3); /* mov [rdi + host_rsp], rsp */
+    cg_u32(c, OFF(host_rsp));
+    if (mode == DIFF_M32) /* mov eax, USER_DS; mov ds, eax; mov es, eax */
+        cg_bytes(c, "\xb8\x2b\x00\x00\x00\x8e\xd8\x8e\xc0", 9);
+    cg_bytes(c, "\x48\x89\xf8", 3); /* mov rax, rdi */
+    cg_bytes(c, "\xff\xb0", 2);     /* push qword [rax + rflags]; popfq */
+    cg_u32(c, OFF(st.rflags));
+    cg_b(c, 0x9d);
+    for (unsigned r = 1; r < 16; r++) {
+        if (r == X86_RSP)
+            continue;
+        cg_b(c, r >= 8 ? 0x4c : 0x48); /* mov r, [rax + 8r] */
+        cg_b(c, 0x8b);
+        cg_b(c, (uint8_t)(0x80 | ((r & 7) << 3)));
+        cg_u32(c, OFF_GPR(r));
+    }
+    cg_bytes(c, "\x48\x8b\xa0", 3); /* mov rsp, [rax + 32] */
+    cg_u32(c, OFF_GPR(X86_RSP));
+    cg_bytes(c, "\x48\x8b\x80", 3); /* mov rax, [rax] */
+    cg_u32(c, OFF_GPR(X86_RAX));
+    if (mode == DIFF_M64) {
+        cg_jmp(c, (uint8_t *)(uintptr_t)env->insn_addr);
+    } else {
+        cg_bytes(c, "\xff\x2c\x25", 3); /* jmp far m16:32 [far_in] */
+        cg_u32(c, (uint32_t)(uintptr_t)(env->ctl + OFF(far_in_off)));
+    }
+}
+
+/* 64-bit landing code for landing address `land`. */
+static void cg_epilogue64(struct cg *c, const struct diff_env *env, uint64_t land)
+{
+    uint64_t ctl = (uintptr_t)env->ctl;
+    cg_bytes(c, "\x48\xa3", 2); /* mov [scratch], rax */
+    cg_u64(c, ctl + OFF(scratch));
+    cg_bytes(c, "\x48\xb8", 2); /* mov rax, ctl */
+    cg_u64(c, ctl);
+    for (unsigned r = 1; r < 16; r++) {
+        cg_b(c, r >= 8 ? 0x4c : 0x48); /* mov [rax + 8r], r */
+        cg_b(c, 0x89);
+        cg_b(c, (uint8_t)(0x80 | ((r & 7) << 3)));
+        cg_u32(c, OFF_GPR(r));
+    }
+    cg_bytes(c, "\x48\x8b\xa0", 3); /* mov rsp, [rax + host_rsp] */
+    cg_u32(c, OFF(host_rsp));
+    cg_bytes(c, "\x9c\x8f\x80", 3); /* pushfq; pop qword [rax + rflags] */
+    cg_u32(c, OFF(st.rflags));
+    cg_bytes(c, "\x48\x89\xc1", 3); /* mov rcx, rax */
+    cg_bytes(c, "\x48\xa1", 2);     /* mov rax, [scratch] */
+    cg_u64(c, ctl + OFF(scratch));
+    cg_bytes(c, "\x48\x89\x81", 3); /* mov [rcx + 0], rax */
+    cg_u32(c, OFF_GPR(X86_RAX));
+    cg_bytes(c, "\x48\xc7\x81", 3); /* mov qword [rcx + rip], land */
+    cg_u32(c, OFF(st.rip));
+    cg_u32(c, (uint32_t)land);
+    cg_host_return(c);
+}
+
+/* 32-bit landing code: store the registers with absolute addresses, then
+ * far-jump back to the 64-bit tail. */
+static void cg_epilogue32(struct cg *c, const struct diff_env *env, uint64_t land)
+{
+    uint32_t ctl = (uint32_t)(uintptr_t)env->ctl;
+    cg_b(c, 0xa3); /* mov [gpr0], eax */
+    cg_u32(c, ctl + OFF_GPR(0));
+    for (unsigned r = 1; r < 8; r++) {
+        cg_b(c, 0x89); /* mov [abs], r32 */
+        cg_b(c, (uint8_t)(0x05 | (r << 3)));
+        cg_u32(c, ctl + OFF_GPR(r));
+    }
+    cg_b(c, 0xbc); /* mov esp, tmpstack top */
+    cg_u32(c, ctl + OFF(tmpstack) + (uint32_t)sizeof(((struct diff_ctl *)0)->tmpstack));
+    cg_bytes(c, "\x9c\x8f\x05", 3); /* pushfd; pop dword [rflags] */
+    cg_u32(c, ctl + OFF(st.rflags));
+    cg_bytes(c, "\xc7\x05", 2); /* mov dword [rip], land */
+    cg_u32(c, ctl + OFF(st.rip));
+    cg_u32(c, (uint32_t)land);
+    cg_bytes(c, "\xff\x2d", 2); /* jmp far m16:32 [far_out] */
+    cg_u32(c, ctl + OFF(far_out_off));
+}
+
+/* The 64-bit tail 32-bit forms return through. */
+static void cg_tail64(struct cg *c, const struct diff_env *env)
+{
+    cg_bytes(c, "\x48\x8b\x24\x25", 4); /* mov rsp, [host_rsp] */
+    cg_u32(c, (uint32_t)(uintptr_t)(env->ctl + OFF(host_rsp)));
+    cg_bytes(c, "\x31\xc0\x8e\xd8\x8e\xc0", 6); /* ds = es = 0 */
+    cg_host_return(c);
+}
+
+/* Lays out prologue, instruction, landing pads and epilogues for form f. */
+static int generate(struct diff_env *env, struct diff_form *f)
+{
+    uint8_t *code = env->code;
+    if (mprotect(code, CODE_LEN, PROT_READ | PROT_WRITE))
+        return -errno;
+    memset(code, 0xcc, CODE_LEN); /* int3 everywhere else */
+    env->insn_addr = (uintptr_t)(code + INSN_OFF);
+
+    struct cg c = { code };
+    cg_prologue(&c, env, (enum diff_mode)f->mode);
+
+    memcpy(code + INSN_OFF, f->bytes, f->len);
+    if (f->riprel_at >= 0) {
+        uint64_t target = (uintptr_t)env->arena + (uint64_t)f->riprel_target;
+        int32_t disp = (int32_t)(target - (env->insn_addr + f->len));
+        memcpy(code + INSN_OFF + f->riprel_at, &disp, 4);
+    }
+
+    struct cg e = { code + EPI_OFF };
+    uint64_t next = env->insn_addr + f->len;
+    for (int k = -4; k <= 4; k++) {
+        uint64_t land = next + (uint64_t)(int64_t)(16 * k);
+        env->landing[DIFF_LAND(k)] = 0;
+        if (k < 0 && land + 5 > env->insn_addr)
+            continue; /* would overlap the instruction */
+        env->landing[DIFF_LAND(k)] = land;
+        struct cg pad = { (uint8_t *)(uintptr_t)land };
+        cg_jmp(&pad, e.p);
+        if (f->mode == DIFF_M64)
+            cg_epilogue64(&e, env, land);
+        else
+            cg_epilogue32(&e, env, land);
+    }
+    struct diff_ctl *ctl = (struct diff_ctl *)env->ctl;
+    ctl->far_in_off = (uint32_t)env->insn_addr;
+    ctl->far_in_sel = USER_CS32;
+    ctl->far_out_off = (uint32_t)(uintptr_t)e.p;
+    ctl->far_out_sel = USER_CS64;
+    cg_tail64(&e, env);
+    if (e.p > code + CODE_LEN)
+        return -ENOSPC;
+    if (mprotect(code, CODE_LEN, PROT_READ | PROT_EXEC))
+        return -errno;
+    return 0;
+}
+
+/* ---- Native execution ------------------------------------------------------- */
+
+static sigjmp_buf *native_jmp; /* the signal handler's way back (tests are single-threaded) */
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+    (void)si;
+    (void)uc;
+    siglongjmp(*native_jmp, sig);
+}
+
+static int install_signals(void)
+{
+    static uint8_t altstack[1 << 16];
+    stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+    if (sigaltstack(&ss, NULL))
+        return -errno;
+    struct sigaction sa = { .sa_sigaction = on_fault, .sa_flags = SA_SIGINFO | SA_ONSTACK };
+    sigemptyset(&sa.sa_mask);
+    const int sigs[] = { SIGFPE, SIGSEGV, SIGBUS, SIGILL, SIGTRAP };
+    for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+        if (sigaction(sigs[i], &sa, NULL))
+            return -errno;
+    }
+    return 0;
+}
+
+/* Returns 0 or the signal the instruction raised. */
+static int run_native(struct diff_env *env, const struct diff_state *in, struct diff_state *out)
+{
+    struct diff_ctl *ctl = (struct diff_ctl *)env->ctl;
+    sigjmp_buf jb;
+    ctl->st = *in;
+    native_jmp = &jb;
+    int sig = sigsetjmp(jb, 1);
+    if (sig == 0) {
+        void (*fn)(struct diff_ctl *) = (void (*)(struct diff_ctl *))(uintptr_t)env->code;
+        fn(ctl);
+    }
+    *out = ctl->st;
+    return sig;
+}
+
+/* ---- Emulated execution ------------------------------------------------------- */
+
+struct emu_ctx {
+    struct diff_env *env;
+    bool fill_tlb;
+};
+
+/* The emulator sees the arena (read/write) and the code pages (read/exec)
+ * at their host addresses. */
+static void *emu_map(struct x86_cpu *cpu, uint64_t la, unsigned len, unsigned acc)
+{
+    struct emu_ctx *ctx = cpu->ctx;
+    struct diff_env *env = ctx->env;
+    uint64_t arena = (uintptr_t)env->arena, code = (uintptr_t)env->code;
+    unsigned perms;
+    if (la >= arena && la + len <= arena + DIFF_ARENA_LEN && la + len > la) {
+        if (acc & X86_ACC_EXEC)
+            return NULL;
+        perms = X86_TLB_R | X86_TLB_W | X86_TLB_UR | X86_TLB_UW;
+    } else if (la >= code && la + len <= code + CODE_LEN && la + len > la) {
+        if (acc & X86_ACC_WRITE)
+            return NULL;
+        perms = X86_TLB_R | X86_TLB_X | X86_TLB_UR | X86_TLB_UX;
+    } else {
+        return NULL;
+    }
+    if (ctx->fill_tlb && ((la & 0xfff) + len <= 0x1000))
+        x86_tlb_fill(cpu, la, (void *)(uintptr_t)(la & ~0xfffull), perms);
+    return (void *)(uintptr_t)la;
+}
+
+static int emu_fault(struct x86_cpu *cpu, uint64_t la, unsigned acc)
+{
+    uint32_t err = X86_PF_U | ((acc & X86_ACC_WRITE) ? X86_PF_W : 0) |
+                   ((acc & X86_ACC_EXEC) ? X86_PF_I : 0);
+    return x86_raise_pf(cpu, err, la);
+}
+
+static int emu_read(struct x86_cpu *cpu, uint64_t la, void *dst, unsigned len, unsigned acc)
+{
+    void *p = emu_map(cpu, la, len, acc);
+    if (!p)
+        return emu_fault(cpu, la, acc);
+    memcpy(dst, p, len);
+    return X86_EXEC_OK;
+}
+
+static int emu_write(struct x86_cpu *cpu, uint64_t la, const void *src, unsigned len, unsigned acc)
+{
+    void *p = emu_map(cpu, la, len, acc);
+    if (!p)
+        return emu_fault(cpu, la, acc);
+    memcpy(p, src, len);
+    return X86_EXEC_OK;
+}
+
+static int emu_ptr(struct x86_cpu *cpu, uint64_t la, unsigned len, unsigned acc, void **host)
+{
+    *host = emu_map(cpu, la, len, acc);
+    return *host ? X86_EXEC_OK : emu_fault(cpu, la, acc);
+}
+
+static int emu_cpuid(struct x86_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4])
+{
+    (void)cpu;
+    __cpuid_count(leaf, sub, out[0], out[1], out[2], out[3]);
+    return X86_EXEC_OK;
+}
+
+static const struct x86_emu_ops emu_ops = {
+    .mem_read = emu_read,
+    .mem_write = emu_write,
+    .mem_ptr = emu_ptr,
+    .cpuid = emu_cpuid,
+};
+
+/* A user-mode state like the one Linux gives this process. */
+static void emu_setup(struct x86_cpu *cpu, enum diff_mode mode, const struct diff_state *in,
+                      uint64_t rip)
+{
+    struct x86_state s;
+    memset(&s, 0, sizeof(s));
+    memcpy(s.gpr, in->gpr, sizeof(s.gpr));
+    s.rip = rip;
+    s.rflags = in->rflags;
+    s.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM;
+    s.cr4 = X86_CR4_PAE;
+    s.efer = X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE | X86_EFER_SCE;
+    uint32_t data = X86_SEG_P | X86_SEG_S | (3u << 5) | 0x3 | X86_SEG_DB | X86_SEG_G;
+    for (unsigned i = 0; i < 6; i++)
+        s.seg[i] = (struct x86_seg){ .base = 0, .limit = 0xffffffff, .sel = USER_DS, .attr = data };
+    s.seg[X86_CS].sel = mode == DIFF_M64 ? USER_CS64 : USER_CS32;
+    s.seg[X86_CS].attr = X86_SEG_P | X86_SEG_S | (3u << 5) | 0xb | X86_SEG_G |
+                         (mode == DIFF_M64 ? X86_SEG_L : X86_SEG_DB);
+    x86_cpu_set_state(cpu, &s);
+}
+
+/* Runs until the instruction completes (a REP string op may take several
+ * calls) or faults. */
+static int run_emu(struct diff_env *env, struct x86_cpu *cpu, struct emu_ctx *ctx,
+                   const struct diff_form *f, const struct diff_state *in, struct x86_insn *insn)
+{
+    x86_cpu_init(cpu, &emu_ops, ctx);
+    emu_setup(cpu, (enum diff_mode)f->mode, in, env->insn_addr);
+    int rc;
+    unsigned calls = 0;
+    do {
+        rc = x86_emulate_one(cpu, insn);
+    } while (rc == X86_EXEC_OK && cpu->s.rip == env->insn_addr && ++calls < 1000);
+    return rc;
+}
+
+/* ---- Random states ---------------------------------------------------------------- */
+
+static void random_state(struct diff_env *env, const struct diff_form *f, struct diff_state *st)
+{
+    for (unsigned r = 0; r < 16; r++)
+        st->gpr[r] = diff_rand_value(env);
+    st->gpr[X86_RSP] = (uintptr_t)env->arena + DIFF_DATA_LEN + DIFF_STACK_LEN / 2 -
+                       8 * diff_rand_below(env, 16);
+    uint64_t flags = diff_rand(env) & (X86_FLAGS_ARITH | X86_FLAG_DF);
+    st->rflags = flags | X86_FLAG_FIXED | X86_FLAG_IF;
+    st->rip = 0;
+
+    for (unsigned i = 0; i < DIFF_ARENA_LEN; i += 8) {
+        uint64_t v = diff_rand_value(env);
+        memcpy(env->init + i, &v, 8);
+    }
+    if (f->base >= 0 || f->index >= 0) {
+        uint64_t target = (uintptr_t)env->arena + DIFF_DATA_LEN / 2 + diff_rand_below(env, 1024) -
+                          512;
+        uint64_t idx = 0;
+        if (f->index >= 0) {
+            idx = diff_rand_below(env, 32);
+            st->gpr[f->index] = idx;
+        }
+        if (f->base >= 0) {
+            uint64_t b = target - (uint64_t)(int64_t)f->disp - (idx << f->scale);
+            if (f->addrsize == 4 && f->mode == DIFF_M64)
+                b = (uint32_t)b | (diff_rand(env) << 32); /* the upper half must not matter */
+            else if (f->addrsize == 4)
+                b = (uint32_t)b | (diff_rand(env) & 0xffffffff00000000ull);
+            st->gpr[f->base] = b;
+        }
+    }
+    if (f->setup)
+        f->setup(env, f, st);
+}
+
+/* ---- Comparison and reporting --------------------------------------------------------- */
+
+static int signal_matches(int sig, unsigned vector)
+{
+    switch (sig) {
+    case SIGFPE: return vector == X86_EXC_DE;
+    case SIGILL: return vector == X86_EXC_UD;
+    case SIGSEGV: return vector == X86_EXC_GP || vector == X86_EXC_SS || vector == X86_EXC_PF;
+    case SIGBUS: return vector == X86_EXC_AC || vector == X86_EXC_SS || vector == X86_EXC_GP;
+    default: return 0;
+    }
+}
+
+static void print_state(const char *what, const struct diff_state *s)
+{
+    static const char *const names[16] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+                                            "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15" };
+    fprintf(stderr, "  %s:\n", what);
+    for (unsigned r = 0; r < 16; r++)
+        fprintf(stderr, "    %-3s=%016" PRIx64 "%s", names[r], s->gpr[r], (r % 4 == 3) ? "\n" : "");
+    fprintf(stderr, "    rflags=%08" PRIx64 " rip=%" PRIx64 "\n", s->rflags, s->rip);
+}
+
+static void report(struct diff_env *env, const struct diff_form *f, const struct diff_state *in,
+                   const char *fmt, ...)
+{
+    env->mismatches++;
+    if (env->reported++ >= 10)
+        return;
+    fprintf(stderr, "MISMATCH seed=%#" PRIx64 " form \"%s\" (%s) bytes:", env->seed, f->name,
+            f->mode == DIFF_M64 ? "64-bit" : "32-bit");
+    for (unsigned i = 0; i < f->len; i++)
+        fprintf(stderr, " %02x", f->bytes[i]);
+    fprintf(stderr, "\n  ");
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n");
+    print_state("initial", in);
+}
+
+static uint32_t undefined_flags(const struct diff_form *f, const struct diff_state *in)
+{
+    return f->undef | (f->undef_fn ? f->undef_fn(f, in) : 0);
+}
+
+/* Compares one state; returns true when native and emulator agree. */
+static bool compare(struct diff_env *env, const struct diff_form *f, const struct diff_state *in,
+                    int sig, const struct diff_state *nat, int rc, struct x86_cpu *cpu,
+                    const struct x86_insn *insn)
+{
+    const char *opname = x86_op_name((enum x86_op)insn->op);
+    if (sig) {
+        env->native_faults++;
+        if (rc != X86_EXEC_EXCEPTION || !signal_matches(sig, cpu->exc.vector)) {
+            report(env, f, in, "native signal %d, emulator rc %d vector %u (op %s)", sig, rc,
+                   cpu->exc.vector, opname);
+            return false;
+        }
+        if (memcmp(cpu->s.gpr, in->gpr, sizeof(in->gpr)) || cpu->s.rip != env->insn_addr ||
+            memcmp(env->arena, env->init, DIFF_ARENA_LEN)) {
+            report(env, f, in, "fault (signal %d, vector %u) changed the state", sig,
+                   cpu->exc.vector);
+            return false;
+        }
+        return true;
+    }
+    if (rc != X86_EXEC_OK) {
+        report(env, f, in, "native ran, emulator rc %d vector %u error %#x (op %s, len %u)", rc,
+               cpu->exc.vector, cpu->exc.error_code, opname, insn->len);
+        return false;
+    }
+    uint64_t mask = f->mode == DIFF_M64 ? ~0ull : 0xffffffffull;
+    struct diff_state emu;
+    memcpy(emu.gpr, cpu->s.gpr, sizeof(emu.gpr));
+    emu.rflags = x86_get_rflags(cpu);
+    emu.rip = cpu->s.rip;
+    bool ok = true;
+    for (unsigned r = 0; r < 16; r++) {
+        if ((nat->gpr[r] ^ emu.gpr[r]) & mask) {
+            ok = false;
+            break;
+        }
+    }
+    uint64_t fmask = 0x3fffff & ~(uint64_t)undefined_flags(f, in) & ~(uint64_t)X86_FLAG_RF;
+    if ((nat->rflags ^ emu.rflags) & fmask)
+        ok = false;
+    if ((nat->rip ^ emu.rip) & mask)
+        ok = false;
+    int memdiff = -1;
+    for (unsigned i = 0; i < DIFF_ARENA_LEN; i++) {
+        if (env->native_out[i] != env->arena[i]) {
+            memdiff = (int)i;
+            ok = false;
+            break;
+        }
+    }
+    if (!ok) {
+        report(env, f, in, "results differ (op %s, len %u, compared flags %#" PRIx64 ")%s", opname,
+               insn->len, fmask, memdiff >= 0 ? " in memory" : "");
+        if (env->reported <= 10) {
+            print_state("native", nat);
+            print_state("emulator", &emu);
+            if (memdiff >= 0)
+                fprintf(stderr, "    memory +%#x: native %02x emulator %02x (initial %02x)\n",
+                        memdiff, env->native_out[memdiff], env->arena[memdiff],
+                        env->init[memdiff]);
+        }
+    }
+    return ok;
+}
+
+unsigned diff_run_form(struct diff_env *env, const struct diff_form *f, unsigned nstates)
+{
+    struct diff_form form = *f;
+    unsigned before = env->mismatches;
+    if (generate(env, &form)) {
+        report(env, f, &(struct diff_state){ 0 }, "code generation failed");
+        return 1;
+    }
+    struct x86_cpu *cpu = malloc(sizeof(*cpu));
+    if (!cpu)
+        return 1;
+    struct emu_ctx ctx = { .env = env };
+    for (unsigned i = 0; i < nstates; i++) {
+        struct diff_state in, nat;
+        struct x86_insn insn;
+        memset(&insn, 0, sizeof(insn));
+        random_state(env, &form, &in);
+
+        memcpy(env->arena, env->init, DIFF_ARENA_LEN);
+        int sig = run_native(env, &in, &nat);
+        memcpy(env->native_out, env->arena, DIFF_ARENA_LEN);
+
+        memcpy(env->arena, env->init, DIFF_ARENA_LEN);
+        ctx.fill_tlb = diff_rand(env) & 1;
+        int rc = run_emu(env, cpu, &ctx, &form, &in, &insn);
+        env->states++;
+        if (!compare(env, &form, &in, sig, &nat, rc, cpu, &insn) && env->reported > 10)
+            break;
+    }
+    free(cpu);
+    env->forms++;
+    return env->mismatches - before;
+}
+
+void diff_run_all(struct diff_env *env, const char *family, struct diff_form *forms, unsigned n,
+                  unsigned nstates)
+{
+    unsigned states0 = env->states, faults0 = env->native_faults, bad = 0;
+    for (unsigned i = 0; i < n; i++)
+        bad += diff_run_form(env, &forms[i], nstates);
+    fprintf(stderr, "diff %s: %u forms x %u states = %u runs (%u native faults), %u mismatches, "
+                    "seed %#" PRIx64 "\n",
+            family, n, nstates, env->states - states0, env->native_faults - faults0, bad,
+            env->seed);
+    assert_int_equal(bad, 0);
+}
+
+/* ---- Fixture ----------------------------------------------------------------------------- */
+
+static void *map_low(size_t len, int prot)
+{
+    void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+int diff_env_init(struct diff_env *env, uint64_t seed)
+{
+    memset(env, 0, sizeof(*env));
+    const char *s = getenv("DIFF_SEED");
+    env->seed = s ? strtoull(s, NULL, 0) : seed;
+    env->rng = env->seed;
+    env->code = map_low(CODE_LEN, PROT_READ | PROT_WRITE);
+    env->ctl = map_low(4096, PROT_READ | PROT_WRITE);
+    env->arena = map_low(DIFF_ARENA_LEN, PROT_READ | PROT_WRITE);
+    env->init = malloc(DIFF_ARENA_LEN);
+    env->native_out = malloc(DIFF_ARENA_LEN);
+    if (!env->code || !env->ctl || !env->arena || !env->init || !env->native_out)
+        return -ENOMEM;
+    env->st = &((struct diff_ctl *)env->ctl)->st;
+    return install_signals();
+}
+
+void diff_env_fini(struct diff_env *env)
+{
+    munmap(env->code, CODE_LEN);
+    munmap(env->ctl, 4096);
+    munmap(env->arena, DIFF_ARENA_LEN);
+    free(env->init);
+    free(env->native_out);
+}
+
+/* ---- Encoding ------------------------------------------------------------------------------- */
+
+static void form_init(struct diff_form *f, const char *name, enum diff_mode mode, uint32_t undef)
+{
+    memset(f, 0, sizeof(*f));
+    snprintf(f->name, sizeof(f->name), "%s", name);
+    f->mode = (uint8_t)mode;
+    f->undef = undef;
+    f->base = f->index = -1;
+    f->riprel_at = -1;
+    f->addrsize = mode == DIFF_M64 ? 8 : 4;
+}
+
+static void put(struct diff_form *f, uint8_t b)
+{
+    if (f->len < sizeof(f->bytes))
+        f->bytes[f->len++] = b;
+}
+
+static void put_n(struct diff_form *f, uint64_t v, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        put(f, (uint8_t)(v >> (8 * i)));
+}
+
+void diff_form_raw(struct diff_form *f, const char *name, enum diff_mode mode, uint32_t undef,
+                   const void *bytes, unsigned len)
+{
+    form_init(f, name, mode, undef);
+    for (unsigned i = 0; i < len; i++)
+        put(f, ((const uint8_t *)bytes)[i]);
+}
+
+/* A random register for a base or index: not rSP, not in avoid, not
+ * `other`; only 0-7 without REX (32-bit forms). */
+static int pick_reg(struct diff_env *env, enum diff_mode mode, uint16_t avoid, int other,
+                    bool index)
+{
+    for (;;) {
+        int r = (int)diff_rand_below(env, mode == DIFF_M64 ? 16 : 8);
+        if (r == X86_RSP || r == other || (avoid & (1u << r)))
+            continue;
+        if (!index && (r & 7) == X86_RSP)
+            continue; /* r12 as a base needs a SIB byte; keep it simple */
+        return r;
+    }
+}
+
+void diff_encode(struct diff_env *env, struct diff_form *f, const struct diff_enc *e)
+{
+    form_init(f, e->name, e->mode, e->undef);
+    bool m64 = e->mode == DIFF_M64;
+    if (e->addrsize)
+        f->addrsize = e->addrsize;
+    for (const char *p = e->prefixes; *p; p++)
+        put(f, (uint8_t)*p);
+
+    bool mem = e->reg >= 0 && e->rm < 0;
+    int base = -1, index = -1;
+    if (mem) {
+        switch (e->mem) {
+        case DIFF_MEM_BASE_DISP8:
+            base = pick_reg(env, e->mode, e->avoid, -1, false);
+            f->disp = (int32_t)diff_rand_below(env, 128) - 64;
+            break;
+        case DIFF_MEM_SIB_DISP32:
+            base = pick_reg(env, e->mode, e->avoid, -1, false);
+            index = pick_reg(env, e->mode, e->avoid, base, true);
+            f->scale = (uint8_t)diff_rand_below(env, 4);
+            f->disp = (int32_t)diff_rand_below(env, 8192) - 4096;
+            break;
+        case DIFF_MEM_RIPREL:
+            f->riprel_target = DIFF_DATA_LEN / 2 + (int32_t)diff_rand_below(env, 256) - 128;
+            break;
+        default: /* DIFF_MEM_ABS32 */
+            f->disp = (int32_t)((uintptr_t)env->arena + DIFF_DATA_LEN / 2 +
+                                diff_rand_below(env, 256) - 128);
+            break;
+        }
+    }
+    f->base = (int8_t)base;
+    f->index = (int8_t)index;
+
+    unsigned rex = (e->rex_w ? 8 : 0) | (e->reg >= 8 ? 4 : 0) | (index >= 8 ? 2 : 0) |
+                   ((base >= 8 || e->rm >= 8 || e->opreg >= 8) ? 1 : 0);
+    if (m64 && (rex || e->rex_force))
+        put(f, (uint8_t)(0x40 | rex));
+    for (unsigned i = 0; i < e->nopcode; i++) {
+        uint8_t b = e->opcode[i];
+        if (i == e->nopcode - 1 && e->opreg >= 0)
+            b = (uint8_t)(b + (e->opreg & 7));
+        put(f, b);
+    }
+    if (e->reg >= 0) {
+        unsigned reg = (unsigned)(e->reg & 7) << 3;
+        if (!mem) {
+            put(f, (uint8_t)(0xc0 | reg | (unsigned)(e->rm & 7)));
+        } else {
+            switch (e->mem) {
+            case DIFF_MEM_BASE_DISP8:
+                put(f, (uint8_t)(0x40 | reg | (unsigned)(base & 7)));
+                put(f, (uint8_t)f->disp);
+                break;
+            case DIFF_MEM_SIB_DISP32:
+                put(f, (uint8_t)(0x84 | reg));
+                put(f, (uint8_t)((f->scale << 6) | ((unsigned)(index & 7) << 3) | (unsigned)(base & 7)));
+                put_n(f, (uint32_t)f->disp, 4);
+                break;
+            case DIFF_MEM_RIPREL:
+                put(f, (uint8_t)(0x05 | reg));
+                f->riprel_at = f->len;
+                put_n(f, 0, 4);
+                break;
+            default: /* ABS32 */
+                if (m64) {
+                    put(f, (uint8_t)(0x04 | reg));
+                    put(f, 0x25);
+                } else {
+                    put(f, (uint8_t)(0x05 | reg));
+                }
+                put_n(f, (uint32_t)f->disp, 4);
+                break;
+            }
+        }
+    }
+    put_n(f, e->imm, e->nimm);
+    put_n(f, e->imm2, e->nimm2);
+}
+
+void diff_enc_prefix(struct diff_enc *e, uint8_t b)
+{
+    size_t n = strlen(e->prefixes);
+    if (n + 1 < sizeof(e->prefixes)) {
+        e->prefixes[n] = (char)b;
+        e->prefixes[n + 1] = 0;
+    }
+}
+
+void diff_enc_opsize(struct diff_enc *e, unsigned size)
+{
+    if (size == 2)
+        diff_enc_prefix(e, 0x66);
+    e->rex_w = size == 8;
+}
+
+int diff_pick_gpr(struct diff_env *env, enum diff_mode mode, uint16_t avoid)
+{
+    for (;;) {
+        int r = (int)diff_rand_below(env, mode == DIFF_M64 ? 16 : 8);
+        if (r != X86_RSP && !(avoid & (1u << r)))
+            return r;
+    }
+}
+
+enum diff_mem_kind diff_pick_mem(struct diff_env *env, enum diff_mode mode)
+{
+    for (;;) {
+        enum diff_mem_kind k = (enum diff_mem_kind)diff_rand_below(env, DIFF_MEM_NKINDS);
+        if (k != DIFF_MEM_RIPREL || mode == DIFF_M64)
+            return k;
+    }
+}
