@@ -35,9 +35,12 @@ INITRD=$ROOT/guest/out/initramfs.cpio.gz
 VERBOSE=0
 DEFAULT_CMD="sha256sum -c /etc/vmon-test.sha256 && awk 'BEGIN{printf \"%.6f\\n\", 3.14159*2}'"
 
+# Prints the usage text above; exits with status $1 (2: to stderr).
 usage() {
-	sed -n '/^# Usage:/,/^# alone/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-	exit 2
+	local text
+	text=$(sed -n '/^# Usage:/,/^# alone/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//')
+	if [ "${1:-2}" -eq 0 ]; then echo "$text"; else echo "$text" >&2; fi
+	exit "${1:-2}"
 }
 
 while getopts "n:t:M:s:m:k:i:vh" opt; do
@@ -50,6 +53,7 @@ while getopts "n:t:M:s:m:k:i:vh" opt; do
 	k) KERNEL=$OPTARG ;;
 	i) INITRD=$OPTARG ;;
 	v) VERBOSE=1 ;;
+	h) usage 0 ;;
 	*) usage ;;
 	esac
 done

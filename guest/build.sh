@@ -63,13 +63,15 @@ run_logged() {
 	fi
 }
 
-# Keeps the $KEEP most recently used cache entries named $1-*, removes the rest.
+# Removes cache entries named $1-* that are incomplete (left by an interrupted
+# build: the lock is held, so nobody is building them) or beyond the $KEEP most
+# recently used complete ones. Each entry is touched when it is used.
 prune_cache() {
 	local prefix=$1 dir n=0
-	# Each complete entry's stamp is touched when it is used; sort on it.
 	while IFS= read -r dir; do
-		n=$((n + 1))
-		if [ "$n" -gt "$KEEP" ]; then
+		if [ -e "$dir/.complete" ] && [ "$n" -lt "$KEEP" ]; then
+			n=$((n + 1))
+		else
 			rm -rf -- "$dir"
 		fi
 	done < <(ls -1dt "$CACHE_DIR/$prefix"-*/ 2>/dev/null | sed 's:/$::')
@@ -128,6 +130,10 @@ build_kernel() {
 
 	say "kernel: extracting $LINUX_TARBALL"
 	run_logged "$log" tar -xf "$LINUX_TARBALL" -C "$src" --strip-components=1
+
+	# The one change to Debian's source: INIT_ENV_ARG_LIMIT has no prompt, so
+	# raise its default (see guest/kernel.config); verify_config checks it took.
+	sed -i 's/^\(\tdefault\) 32 if !UML$/\1 1024 if !UML/' "$src/init/Kconfig"
 
 	say "kernel: configuring (tinyconfig + guest/kernel.config)"
 	export KBUILD_BUILD_USER=vmon KBUILD_BUILD_HOST=vmon
@@ -267,4 +273,6 @@ main() {
 	say "done: bzImage $(kib "$OUT_DIR/bzImage") KiB, initramfs.cpio.gz $(kib "$OUT_DIR/initramfs.cpio.gz") KiB in guest/out/"
 }
 
-main "$@"
+# "; exit" on the same line: bash reads a script while running it, so this
+# keeps a running build sane if the file is edited meanwhile.
+main "$@"; exit

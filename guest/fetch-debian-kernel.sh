@@ -125,4 +125,6 @@ main() {
 	say "done: guest/out/debian-vmlinuz is $(cat "$dir/version") ($(($(stat -c %s "$dir/vmlinuz") / 1024)) KiB)"
 }
 
-main "$@"
+# "; exit" on the same line: bash reads a script while running it, so this
+# keeps a running build sane if the file is edited meanwhile.
+main "$@"; exit

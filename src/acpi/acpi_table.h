@@ -48,8 +48,8 @@ struct acpi_gas acpi_gas_io(uint16_t port, unsigned len, uint8_t access_size);
 void acpi_table_header(struct acpi_header *h, const char sig[4], uint32_t length,
                        uint8_t revision);
 
-/* The byte that makes the n bytes at p sum to zero, counting the current
- * value of the checksum byte as zero. */
+/* The byte that makes the n bytes at p sum to zero once stored in the
+ * checksum field; that field must hold 0 when this is called. */
 uint8_t acpi_checksum(const void *p, size_t n);
 
 /* Sets the checksum of the complete table at t (length from its header). */

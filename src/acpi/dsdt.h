@@ -19,7 +19,8 @@
 
 #define DSDT_REVISION 2 /* 64-bit AML integers */
 
-/* Returns the DSDT's length or -ENOSPC. c must have passed
+/* Returns the DSDT's length, or -ENOSPC when it does not fit in cap (or an
+ * AML encoding error, which a checked config cannot cause). c must have passed
  * acpi_config_check. */
 int dsdt_write(uint8_t *out, size_t cap, const struct acpi_config *c);
 

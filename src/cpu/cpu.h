@@ -14,6 +14,7 @@
 
 #include "core/bus.h"
 #include "core/guest_mem.h"
+#include "core/intc.h"
 #include "core/irq.h"
 #include "core/vmctl.h"
 #include "x86/state.h"
@@ -29,6 +30,9 @@ struct cpu_vm_env {
      * it becomes non-zero (the machine also calls vcpu_kick). */
     atomic_int *stop;
     bool stats;   /* count events for --stats */
+    /* For backends without their own interrupt controller (has_irqchip is
+     * false): the machine's user-space LAPICs, as the CPU sees them. */
+    const struct cpu_intc *intc;
 };
 
 /* Why vcpu_run returned. */
@@ -43,6 +47,10 @@ struct cpu_vcpu;
 
 struct cpu_backend {
     const char *name;
+    /* true: the backend brings its own interrupt controllers and timers
+     * (KVM's in-kernel irqchip and PIT) and irqchip() returns them; false:
+     * the machine provides user-space ones through cpu_vm_env.intc. */
+    bool has_irqchip;
     /* Returns 0, or -errno with a one-line reason in err. */
     int (*vm_create)(const struct cpu_vm_env *env, struct cpu_vm **out, char *err, size_t errlen);
     void (*vm_destroy)(struct cpu_vm *vm);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "machine/console.h"
+#include "machine/intc.h"
 #include "machine/layout.h"
 #include "machine/vm.h"
 
@@ -99,11 +100,53 @@ static int devmgr_pci(struct devmgr *d, struct vm *vm, const struct irq_chip *ir
     return 0;
 }
 
-int devmgr_init(struct devmgr *d, struct vm *vm, const struct irq_chip *irqchip, char *err,
-                size_t errlen)
+void devmgr_early_init(struct devmgr *d)
 {
     memset(d, 0, sizeof(*d));
     vclock_init(&d->clock);
+}
+
+int devmgr_irqchip_init(struct devmgr *d, struct vm *vm, const struct cpu_intc **intc,
+                        const struct irq_chip **chip, char *err, size_t errlen)
+{
+    int rc = timer_queue_init(&d->timers, &d->clock);
+    if (rc) {
+        snprintf(err, errlen, "cannot create the timer service: %s", strerror(-rc));
+        return rc;
+    }
+    d->have_timers = true;
+    rc = irqchip_init(&d->irqchip, vm->cfg->ncpus, &d->clock, &d->timers);
+    if (rc) {
+        snprintf(err, errlen, "cannot create the interrupt controllers: %s", strerror(-rc));
+        return rc;
+    }
+    d->have_irqchip = true;
+    rc = irqchip_register(&d->irqchip, &vm->pio, &vm->mmio);
+    if (rc) {
+        snprintf(err, errlen, "internal error: cannot place the interrupt controllers: %s",
+                 strerror(-rc));
+        return rc;
+    }
+    d->intc = (struct cpu_intc){ &machine_intc_ops, &d->irqchip };
+    *intc = &d->intc;
+    *chip = irqchip_irq_chip(&d->irqchip);
+    return 0;
+}
+
+int devmgr_start(struct devmgr *d)
+{
+    return d->have_timers ? timer_queue_start(&d->timers) : 0;
+}
+
+void devmgr_stop(struct devmgr *d)
+{
+    if (d->have_timers)
+        timer_queue_stop(&d->timers);
+}
+
+int devmgr_init(struct devmgr *d, struct vm *vm, const struct irq_chip *irqchip, char *err,
+                size_t errlen)
+{
     d->console_out = (struct chardev){ console_write, vm->console };
     int rc = devmgr_legacy(d, vm, irqchip, err, errlen);
     if (!rc)
@@ -115,6 +158,7 @@ int devmgr_init(struct devmgr *d, struct vm *vm, const struct irq_chip *irqchip,
 
 void devmgr_destroy(struct devmgr *d)
 {
+    devmgr_stop(d);
     if (d->have_pci_host)
         pci_host_destroy(&d->pci_host);
     if (d->have_pci)
@@ -129,6 +173,10 @@ void devmgr_destroy(struct devmgr *d)
         i8042_destroy(&d->kbc);
     if (d->have_uart)
         uart_destroy(&d->com1);
+    if (d->have_irqchip)
+        irqchip_destroy(&d->irqchip);
+    if (d->have_timers)
+        timer_queue_destroy(&d->timers);
     memset(d, 0, sizeof(*d));
 }
 

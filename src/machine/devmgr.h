@@ -10,7 +10,10 @@
 #include "acpi/acpi.h"
 #include "core/clock.h"
 #include "core/irq.h"
+#include "core/intc.h"
+#include "core/timer.h"
 #include "devices/chardev.h"
+#include "devices/irq/irqchip.h"
 #include "devices/legacy/acpi_pm.h"
 #include "devices/legacy/debug_exit.h"
 #include "devices/legacy/i8042.h"
@@ -25,6 +28,11 @@ struct console;
 
 struct devmgr {
     struct vclock clock;
+    /* User-space interrupt controllers (emu backend) */
+    struct timer_queue timers;
+    struct userspace_irqchip irqchip;
+    struct cpu_intc intc;
+    bool have_timers, have_irqchip;
     struct chardev console_out;
     struct uart com1;
     struct i8042 kbc;
@@ -36,6 +44,20 @@ struct devmgr {
     struct debug_exit debug_exit;
     bool have_uart, have_kbc, have_rtc, have_ports, have_pm, have_pci, have_pci_host;
 };
+
+/* Starts the guest clock. Called first. */
+void devmgr_early_init(struct devmgr *d);
+
+/* Creates the user-space PIC/IOAPIC/PIT/LAPICs for a backend without its
+ * own interrupt controllers; *intc is the CPU side, *chip what devices
+ * raise their lines on. */
+int devmgr_irqchip_init(struct devmgr *d, struct vm *vm, const struct cpu_intc **intc,
+                        const struct irq_chip **chip, char *err, size_t errlen);
+
+/* Starts the timer thread (user-space irqchip only), once vCPUs exist. */
+int devmgr_start(struct devmgr *d);
+/* Stops it, before vCPUs are destroyed. */
+void devmgr_stop(struct devmgr *d);
 
 /* Creates and registers every device on vm's buses. Returns 0 or -errno with
  * a one-line reason in err. devmgr_destroy() undoes a partial init. */

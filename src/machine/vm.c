@@ -58,10 +58,15 @@ static const struct cpu_backend *vm_pick_backend(const struct vm_config *cfg, ch
 {
     char why[200];
     note[0] = 0;
+#ifndef VMON_HAVE_EMU
     if (cfg->accel == VM_ACCEL_EMU) {
         log_error("--accel emu: the software CPU is not part of this build yet");
         return NULL;
     }
+#else
+    if (cfg->accel == VM_ACCEL_EMU)
+        return &cpu_backend_emu;
+#endif
     enum kvm_probe_result r = kvm_probe(why, sizeof(why));
     if (cfg->accel == VM_ACCEL_KVM) {
         if (r == KVM_PROBE_UNAVAILABLE) {
@@ -77,8 +82,13 @@ static const struct cpu_backend *vm_pick_backend(const struct vm_config *cfg, ch
         snprintf(note, notelen, "accel auto: using kvm (%s)", why);
         return &cpu_backend_kvm;
     }
+#ifndef VMON_HAVE_EMU
     log_error("accel auto: %s, and the software CPU is not part of this build yet", why);
     return NULL;
+#else
+    snprintf(note, notelen, "accel auto: using emu (%s)", why);
+    return &cpu_backend_emu;
+#endif
 }
 
 struct vcpu_arg {
@@ -163,6 +173,7 @@ static void vm_event_loop(struct vm *vm, int sig_fd)
 
 static void vm_teardown(struct vm *vm)
 {
+    devmgr_stop(&vm->dev);
     for (unsigned i = 0; i < VM_MAX_CPUS; i++)
         if (vm->vcpu[i])
             vm->backend->vcpu_destroy(vm->vcpu[i]);
@@ -209,12 +220,23 @@ static int vm_run_once(const struct vm_config *cfg, const struct cpu_backend *ba
         .mem = &vm->mem, .pio = &vm->pio, .mmio = &vm->mmio, .ctl = &vm->ctl,
         .ncpus = cfg->ncpus, .stop = &vm->stop, .stats = cfg->stats,
     };
+    devmgr_early_init(&vm->dev);
+    const struct irq_chip *chip = NULL;
+    if (!backend->has_irqchip) {
+        rc = devmgr_irqchip_init(&vm->dev, vm, &env.intc, &chip, err, sizeof(err));
+        if (rc) {
+            log_error("%s", err);
+            goto out;
+        }
+    }
     rc = backend->vm_create(&env, &vm->cvm, err, sizeof(err));
     if (rc) {
         log_error("%s", err);
         goto out;
     }
-    rc = devmgr_init(&vm->dev, vm, backend->irqchip(vm->cvm), err, sizeof(err));
+    if (backend->has_irqchip)
+        chip = backend->irqchip(vm->cvm);
+    rc = devmgr_init(&vm->dev, vm, chip, err, sizeof(err));
     if (rc) {
         log_error("%s", err);
         goto out;
@@ -246,13 +268,14 @@ static int vm_run_once(const struct vm_config *cfg, const struct cpu_backend *ba
         log_info("%s", note);
         note[0] = 0;
     }
-    if (vm_start_vcpus(vm) < 0) {
+    if (devmgr_start(&vm->dev) < 0 || vm_start_vcpus(vm) < 0) {
         log_error("cannot start vCPU threads");
         vm_stop_vcpus(vm);
         goto out;
     }
     vm_event_loop(vm, sig_fd);
     vm_stop_vcpus(vm);
+    devmgr_stop(&vm->dev);
     if (cfg->stats && backend->vm_print_stats)
         backend->vm_print_stats(vm->cvm);
     pthread_mutex_lock(&vm->lock);

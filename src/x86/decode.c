@@ -402,8 +402,8 @@ static inline unsigned operand_size(unsigned attr, unsigned rex, bool opsz, bool
     if (m64) {
         if (attr & A_SZMODE)
             return 8;
-        if (rex & REX_W)
-            return (attr & A_NOW) ? 4 : 8;
+        if ((rex & REX_W) && !(attr & A_NOW))
+            return 8;
         if (attr & A_F64)
             return 8;
         if (opsz)

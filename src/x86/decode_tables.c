@@ -324,7 +324,7 @@ const struct x86_opdesc x86_decode_map[4][256] = {
     [0x8b] = L(MOV, MR, Gv, Ev),                    /* MOV Gv,Ev */
     [0x8c] = L(MOV_FROM_SREG, MR, Evw, Sw),         /* MOV Ev,Sw */
     [0x8d] = L(LEA, MR, Gv, M0),                    /* LEA Gv,M */
-    [0x8e] = L(MOV_TO_SREG, MR, Sw, Ew),            /* MOV Sw,Ew */
+    [0x8e] = L(MOV_TO_SREG, MR, Sw, Evw),           /* MOV Sw,Ew */
     [0x8f] = GRP(MR | A_D64, L(POP, 0, Ev)),        /* Grp1A: POP Ev (XOP otherwise) */
     [0x90] = REXBSEL(
                 PFX(0, L0(NOP, 0), L0(NOP, 0), L0(PAUSE, 0), L0(NOP, 0)), /* NOP, PAUSE */

@@ -105,6 +105,10 @@ enum x86_exec_status {
     X86_EXEC_EXCEPTION = 1,
     X86_EXEC_UNSUPPORTED = 2,
     X86_EXEC_HALT = 3,
+    /* x86_deliver(): an exception while delivering a double fault. The CPU
+     * is in shutdown; the machine resets or stops it (SDM Vol. 3A, 6.15,
+     * "Interrupt 8"). State as before the failed delivery. */
+    X86_EXEC_TRIPLE_FAULT = 4,
 };
 
 /* Iterations a REP string instruction runs per x86_exec() call at most. */
@@ -143,6 +147,13 @@ struct x86_emu_ops {
     int (*rdrand)(struct x86_cpu *cpu, bool seed, uint64_t *val, bool *ok);
     int (*rdmsr)(struct x86_cpu *cpu, uint32_t msr, uint64_t *val);
     int (*wrmsr)(struct x86_cpu *cpu, uint32_t msr, uint64_t val);
+
+    /* Optional: translations changed (the emulator already flushed cpu->tlb).
+     * all = false: the page holding la (INVLPG; global entries included);
+     * all = true: every translation, global ones too when global is set
+     * (MOV CR3 keeps global pages; CR0/CR4/EFER paging changes do not).
+     * The backend drops its own caches (page walks, code-page mappings). */
+    void (*tlb_flush)(struct x86_cpu *cpu, uint64_t la, bool all, bool global);
 };
 
 /* ------------------------------------------------------------------------ */
@@ -222,6 +233,9 @@ struct x86_cpu {
     const struct x86_emu_ops *ops;
     void *ctx;                  /* the callbacks' own context */
     struct x86_tlb tlb;
+    /* NMIs are blocked from NMI delivery until the next IRET (SDM Vol. 3A,
+     * 6.7.1); set by x86_deliver, cleared by IRET. */
+    bool nmi_blocked;
 };
 
 /* Zeroes cpu, sets the power-on state of a processor (real mode, CS:IP =

@@ -56,8 +56,10 @@ int x86_exec_xadd(struct x86_cpu *cpu, const struct x86_insn *in)
 }
 
 /* CMPXCHG r/m, r: compares rAX with r/m (flags as CMP rAX, r/m); equal:
- * r/m = r, else rAX = r/m. The destination is written in both cases (with
- * its own value when unequal), as the SDM's pseudo-code has it. */
+ * r/m = r, else rAX = r/m. A memory destination gets a write cycle in both
+ * cases (its own value when unequal; write permission is always needed); a
+ * register destination is left alone when unequal, so a 32-bit one keeps
+ * its upper half, as processors do. */
 int x86_exec_cmpxchg(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     unsigned size = in->opnd[0].size;
@@ -74,9 +76,11 @@ int x86_exec_cmpxchg(struct x86_cpu *cpu, const struct x86_insn *in)
         old = equal ? acc : cur;
     } else {
         equal = old == acc;
-        rc = x86_dst_commit(cpu, &d, equal ? src : old);
-        if (rc)
-            return rc;
+        if (equal || d.mem) {
+            rc = x86_dst_commit(cpu, &d, equal ? src : old);
+            if (rc)
+                return rc;
+        }
     }
     if (!equal)
         x86_gpr_write(cpu, X86_RAX, size, old);

@@ -28,7 +28,7 @@ static uint32_t flags_add(const struct x86_lazy_flags *lf, bool carry_in)
 {
     uint64_t a = lf->src1, b = lf->src2, r = lf->dst;
     uint32_t f = flags_szp(r, lf->size) | flag_af(a, b, r);
-    if (carry_in ? r < a : r < a)
+    if (carry_in ? r <= a : r < a)
         f |= X86_FLAG_CF;
     /* Overflow: both operands have the same sign and the result another. */
     if ((a ^ r) & (b ^ r) & x86_size_sign(lf->size))

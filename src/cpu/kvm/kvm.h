@@ -20,6 +20,7 @@ struct cpu_vm {
     struct kvm_cpuid2 *cpuid; /* supported CPUID, adjusted per vCPU */
     bool has_xsave;           /* KVM_CAP_XSAVE */
     bool has_immediate_exit;
+    struct cpu_vcpu *vcpu[256]; /* for --stats */
 };
 
 struct cpu_vcpu {

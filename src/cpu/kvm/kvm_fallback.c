@@ -1,22 +1,182 @@
+/* User-space emulation of the instructions the host's KVM gives up on.
+ *
+ * Real VT-x/AMD-V hosts never come here. Nested or software-backed KVMs do
+ * (this project's own test hosts fail on XRSTOR, INT3 and friends): the
+ * vCPU's whole state is fetched, vmon's instruction emulator runs the one
+ * instruction against guest memory (walking the guest's page tables), any
+ * exception it raises is delivered the architectural way, and the state
+ * goes back to KVM. */
 #include "cpu/kvm/kvm_fallback.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "common/log.h"
+#include "cpu/guest_phys.h"
+#ifdef VMON_HAVE_EMU
+#include "x86/deliver.h"
+#endif
+#include "x86/emu.h"
 #include "x86/paging.h"
 
-static bool phys_read(void *ctx, uint64_t pa, uint64_t *val, unsigned size)
+struct kvm_fallback_stats {
+    uint64_t count[X86_OP_COUNT];
+    uint64_t exceptions;
+};
+
+struct fb_cpu {
+    struct x86_cpu x; /* first: callbacks get &x */
+    struct cpu_vcpu *v;
+};
+
+static struct cpu_vcpu *fb_vcpu(struct x86_cpu *x) { return ((struct fb_cpu *)x)->v; }
+
+/* Translates la; on failure raises the fault on x. *host is NULL for MMIO. */
+static int fb_translate(struct x86_cpu *x, uint64_t la, unsigned acc, uint64_t *pa,
+                        uint8_t **host)
 {
-    struct cpu_vcpu *v = ctx;
-    *val = 0;
-    return gmem_read(v->vm->env.mem, pa, val, size) == 0;
+    struct cpu_vcpu *v = fb_vcpu(x);
+    struct x86_phys_ops ops = guest_phys_ops(v->vm->env.mem);
+    struct x86_walk_result r;
+    uint32_t ec;
+    int rc = x86_walk(&x->s, &ops, la, acc, &r, &ec);
+    if (rc == X86_EXC_PF)
+        return x86_raise_pf(x, ec, la);
+    if (rc)
+        return x86_raise_err(x, X86_EXC_GP, 0);
+    *pa = r.pa;
+    /* GUEST: RAM only when the whole page is RAM. */
+    uint8_t *page = gmem_ptr(v->vm->env.mem, r.pa & ~0xfffull, 4096);
+    *host = page ? page + (r.pa & 0xfff) : NULL;
+    return X86_EXEC_OK;
 }
+
+static int fb_access(struct x86_cpu *x, uint64_t la, uint8_t *buf, unsigned len, unsigned acc,
+                     bool write)
+{
+    /* Translate every page first so that a faulting access changes nothing. */
+    uint64_t pa[2];
+    uint8_t *h[2];
+    unsigned first = 4096 - (unsigned)(la & 0xfff);
+    unsigned n0 = len < first ? len : first;
+    int rc = fb_translate(x, la, acc, &pa[0], &h[0]);
+    if (!rc && len > n0) {
+        uint64_t la2 = la + n0;
+        if (!(x->s.efer & X86_EFER_LMA))
+            la2 &= 0xffffffffu;
+        rc = fb_translate(x, la2, acc, &pa[1], &h[1]);
+    }
+    if (rc)
+        return rc;
+    const struct bus *mmio = fb_vcpu(x)->vm->env.mmio;
+    for (int i = 0; i < 2 && len; i++) {
+        unsigned n = i == 0 ? n0 : len;
+        if (h[i])
+            memcpy(write ? h[i] : buf, write ? buf : h[i], n);
+        else
+            guest_mmio_access(mmio, pa[i], buf, n, write);
+        buf += n;
+        len -= n;
+    }
+    return X86_EXEC_OK;
+}
+
+static int fb_mem_read(struct x86_cpu *x, uint64_t la, void *dst, unsigned len, unsigned acc)
+{
+    return fb_access(x, la, dst, len, acc, false);
+}
+
+static int fb_mem_write(struct x86_cpu *x, uint64_t la, const void *src, unsigned len,
+                        unsigned acc)
+{
+    return fb_access(x, la, (uint8_t *)src, len, acc | X86_ACC_WRITE, true);
+}
+
+static int fb_mem_ptr(struct x86_cpu *x, uint64_t la, unsigned len, unsigned acc, void **host)
+{
+    *host = NULL;
+    if ((la & 0xfff) + len > 4096)
+        return X86_EXEC_OK;
+    uint64_t pa;
+    uint8_t *h;
+    int rc = fb_translate(x, la, acc, &pa, &h);
+    *host = h;
+    return rc;
+}
+
+static int fb_pio_in(struct x86_cpu *x, uint16_t port, unsigned size, uint32_t *val)
+{
+    *val = 0;
+    bus_read(fb_vcpu(x)->vm->env.pio, port, val, size);
+    return X86_EXEC_OK;
+}
+
+static int fb_pio_out(struct x86_cpu *x, uint16_t port, unsigned size, uint32_t val)
+{
+    bus_write(fb_vcpu(x)->vm->env.pio, port, &val, size);
+    return X86_EXEC_OK;
+}
+
+static int fb_cpuid(struct x86_cpu *x, uint32_t leaf, uint32_t sub, uint32_t out[4])
+{
+    const struct kvm_cpuid2 *c = fb_vcpu(x)->vm->cpuid;
+    memset(out, 0, 16);
+    for (unsigned i = 0; i < c->nent; i++) {
+        const struct kvm_cpuid_entry2 *e = &c->entries[i];
+        bool indexed = e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+        if (e->function == leaf && (!indexed || e->index == sub)) {
+            out[0] = e->eax;
+            out[1] = e->ebx;
+            out[2] = e->ecx;
+            out[3] = e->edx;
+            break;
+        }
+    }
+    return X86_EXEC_OK;
+}
+
+static int fb_msr(struct x86_cpu *x, uint32_t msr, uint64_t *val, bool write)
+{
+    struct {
+        struct kvm_msrs hdr;
+        struct kvm_msr_entry e;
+    } m = { .hdr.nmsrs = 1, .e = { .index = msr, .data = write ? *val : 0 } };
+    int n = ioctl(fb_vcpu(x)->fd, write ? KVM_SET_MSRS : KVM_GET_MSRS, &m);
+    if (n != 1)
+        return x86_raise_err(x, X86_EXC_GP, 0);
+    if (!write)
+        *val = m.e.data;
+    return X86_EXEC_OK;
+}
+
+static int fb_rdmsr(struct x86_cpu *x, uint32_t msr, uint64_t *val) { return fb_msr(x, msr, val, false); }
+static int fb_wrmsr(struct x86_cpu *x, uint32_t msr, uint64_t val) { return fb_msr(x, msr, &val, true); }
+
+static int fb_rdtsc(struct x86_cpu *x, uint64_t *tsc)
+{
+    return fb_msr(x, MSR_IA32_TSC, tsc, false);
+}
+
+__attribute__((unused)) static const struct x86_emu_ops fb_ops = {
+    .mem_read = fb_mem_read,
+    .mem_write = fb_mem_write,
+    .mem_ptr = fb_mem_ptr,
+    .pio_in = fb_pio_in,
+    .pio_out = fb_pio_out,
+    .cpuid = fb_cpuid,
+    .rdtsc = fb_rdtsc,
+    .rdmsr = fb_rdmsr,
+    .wrmsr = fb_wrmsr,
+};
 
 unsigned kvm_read_code_bytes(struct cpu_vcpu *v, const struct x86_state *s, uint8_t *buf,
                              unsigned max)
 {
-    const struct x86_phys_ops ops = { phys_read, NULL, v };
+    struct x86_phys_ops ops = guest_phys_ops(v->vm->env.mem);
+    ops.set_bits = NULL; /* a diagnostic read: leave A/D bits alone */
     uint64_t la = s->seg[X86_CS].base + s->rip;
     if (!(s->efer & X86_EFER_LMA))
         la &= 0xffffffffu;
@@ -35,30 +195,70 @@ unsigned kvm_read_code_bytes(struct cpu_vcpu *v, const struct x86_state *s, uint
     return n;
 }
 
-static void print_failure_bytes(struct cpu_vcpu *v)
+static void print_failure_bytes(struct cpu_vcpu *v, const struct x86_state *s)
 {
-    struct kvm_run *run = v->run;
     uint8_t bytes[15];
-    unsigned n = 0;
-    if (run->emulation_failure.ndata >= 3 &&
-        (run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)) {
-        n = run->emulation_failure.insn_size;
-        if (n > sizeof(bytes))
-            n = sizeof(bytes);
-        memcpy(bytes, run->emulation_failure.insn_bytes, n);
-    } else {
-        struct x86_state s;
-        if (kvm_vcpu_fetch_state(v, &s) == 0)
-            n = kvm_read_code_bytes(v, &s, bytes, sizeof(bytes));
-    }
+    unsigned n = kvm_read_code_bytes(v, s, bytes, sizeof(bytes));
     char hex[15 * 3 + 1] = "";
     for (unsigned i = 0; i < n; i++)
         snprintf(hex + 3 * i, sizeof(hex) - 3 * i, "%02x ", bytes[i]);
-    log_error("cpu%u: instruction bytes at RIP: %s", v->index, n ? hex : "(unreadable)");
+    struct x86_insn ins;
+    const char *name = n && x86_decode(bytes, n, x86_state_mode(s), &ins) > 0
+                           ? x86_op_name(ins.op) : "?";
+    log_error("cpu%u: instruction at RIP: %s (bytes %s)", v->index, name,
+              n ? hex : "unreadable");
 }
 
 int kvm_fallback_emulate(struct cpu_vcpu *v)
 {
-    print_failure_bytes(v);
+#ifndef VMON_HAVE_EMU
+    struct x86_state s0;
+    if (kvm_vcpu_fetch_state(v, &s0) == 0)
+        print_failure_bytes(v, &s0);
     return -1;
+#else
+    struct fb_cpu fb;
+    struct x86_state s;
+    if (kvm_vcpu_fetch_state(v, &s) < 0)
+        return -1;
+    if (!v->fallback && !(v->fallback = calloc(1, sizeof(*v->fallback))))
+        return -1;
+    x86_cpu_init(&fb.x, &fb_ops, &fb);
+    fb.v = v;
+    x86_cpu_set_state(&fb.x, &s);
+    struct x86_insn ins;
+    memset(&ins, 0, sizeof(ins));
+    int st = x86_emulate_one(&fb.x, &ins);
+    if (st == X86_EXEC_EXCEPTION) {
+        v->fallback->exceptions++;
+        const struct x86_exception *e = &fb.x.exc;
+        st = x86_deliver(&fb.x, e->vector, X86_EVENT_EXCEPTION, e->has_error, e->error_code);
+    }
+    if (st != X86_EXEC_OK && st != X86_EXEC_HALT) {
+        print_failure_bytes(v, &s);
+        return -1;
+    }
+    v->fallback->count[ins.op]++;
+    x86_cpu_get_state(&fb.x, &s);
+    if (kvm_vcpu_put_state(v, &s) < 0)
+        return -1;
+    if (st == X86_EXEC_HALT) {
+        struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_HALTED };
+        ioctl(v->fd, KVM_SET_MP_STATE, &mp);
+    }
+    return 0;
+#endif
+}
+
+void kvm_fallback_print_stats(struct cpu_vcpu *v)
+{
+    if (!v->fallback)
+        return;
+    for (unsigned op = 0; op < X86_OP_COUNT; op++)
+        if (v->fallback->count[op])
+            fprintf(stderr, "vmon: cpu%u: emulated in user space: %-10s %llu\r\n", v->index,
+                    x86_op_name(op), (unsigned long long)v->fallback->count[op]);
+    if (v->fallback->exceptions)
+        fprintf(stderr, "vmon: cpu%u: exceptions raised by emulated instructions: %llu\r\n",
+                v->index, (unsigned long long)v->fallback->exceptions);
 }

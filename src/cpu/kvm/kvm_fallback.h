@@ -11,6 +11,9 @@
  * then prints the registers and stops the VM). */
 int kvm_fallback_emulate(struct cpu_vcpu *v);
 
+/* Prints the per-instruction counts (--stats). */
+void kvm_fallback_print_stats(struct cpu_vcpu *v);
+
 /* Reads up to max bytes at the guest's CS:RIP through its page tables.
  * Returns the number of bytes read. */
 unsigned kvm_read_code_bytes(struct cpu_vcpu *v, const struct x86_state *s, uint8_t *buf,

@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "cpu/kvm/kvm.h"
+#include "cpu/guest_phys.h"
 #include "cpu/kvm/kvm_fallback.h"
 
 #define KVM_KICK_SIGNAL SIGUSR1
@@ -44,30 +45,15 @@ static void kvm_handle_io(struct cpu_vcpu *v)
     }
 }
 
-/* MMIO accesses of odd sizes (3, 5..7 bytes, or >8 from vector moves split by
- * KVM) are broken into naturally sized pieces for the bus. */
-static void kvm_mmio_access(struct cpu_vcpu *v, uint64_t gpa, uint8_t *data, unsigned len,
-                            bool write)
-{
-    const struct bus *bus = v->vm->env.mmio;
-    while (len) {
-        unsigned sz = len >= 8 && !(gpa & 7) ? 8 : len >= 4 && !(gpa & 3) ? 4
-                    : len >= 2 && !(gpa & 1) ? 2 : 1;
-        bool claimed = write ? bus_write(bus, gpa, data, sz) : bus_read(bus, gpa, data, sz);
-        if (!claimed)
-            log_debug("cpu%u: unclaimed MMIO %s at %#llx size %u", v->index,
-                      write ? "write" : "read", (unsigned long long)gpa, sz);
-        gpa += sz;
-        data += sz;
-        len -= sz;
-    }
-}
-
 static void kvm_handle_mmio(struct cpu_vcpu *v)
 {
     struct kvm_run *run = v->run;
     unsigned len = run->mmio.len <= 8 ? run->mmio.len : 8;
-    kvm_mmio_access(v, run->mmio.phys_addr, run->mmio.data, len, run->mmio.is_write);
+    if (!guest_mmio_access(v->vm->env.mmio, run->mmio.phys_addr, run->mmio.data, len,
+                           run->mmio.is_write))
+        log_debug("cpu%u: unclaimed MMIO %s at %#llx size %u", v->index,
+                  run->mmio.is_write ? "write" : "read",
+                  (unsigned long long)run->mmio.phys_addr, len);
 }
 
 static enum vcpu_exit kvm_handle_system_event(struct cpu_vcpu *v)

@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "cpu/kvm/kvm.h"
+#include "cpu/kvm/kvm_fallback.h"
 #include "machine/layout.h"
 
 #define KVM_TSS_ADDR 0xfffbd000ull
@@ -192,6 +193,8 @@ static int kvm_vcpu_create(struct cpu_vm *vm, unsigned index, struct cpu_vcpu **
         free(v);
         return kvm_fail(err, errlen, -rc, "KVM_SET_CPUID2");
     }
+    if (index < 256)
+        vm->vcpu[index] = v;
     *out = v;
     return 0;
 }
@@ -200,6 +203,8 @@ static void kvm_vcpu_destroy(struct cpu_vcpu *v)
 {
     if (!v)
         return;
+    if (v->index < 256)
+        v->vm->vcpu[v->index] = NULL;
     munmap(v->run, (size_t)v->vm->vcpu_mmap_size);
     close(v->fd);
     free(v->fallback);
@@ -216,8 +221,21 @@ static int kvm_get_state(struct cpu_vcpu *v, struct x86_state *s)
     return kvm_vcpu_fetch_state(v, s);
 }
 
+static void kvm_print_stats(struct cpu_vm *vm)
+{
+    bool any = false;
+    for (unsigned i = 0; i < vm->env.ncpus && i < 256; i++)
+        if (vm->vcpu[i] && vm->vcpu[i]->fallback) {
+            kvm_fallback_print_stats(vm->vcpu[i]);
+            any = true;
+        }
+    if (!any)
+        fprintf(stderr, "vmon: no instruction needed user-space emulation\r\n");
+}
+
 const struct cpu_backend cpu_backend_kvm = {
     .name = "kvm",
+    .has_irqchip = true,
     .vm_create = kvm_vm_create,
     .vm_destroy = kvm_vm_destroy,
     .irqchip = kvm_irqchip,
@@ -227,4 +245,5 @@ const struct cpu_backend cpu_backend_kvm = {
     .vcpu_get_state = kvm_get_state,
     .vcpu_run = kvm_vcpu_run,
     .vcpu_kick = kvm_vcpu_kick,
+    .vm_print_stats = kvm_print_stats,
 };

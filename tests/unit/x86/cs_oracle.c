@@ -105,8 +105,18 @@ static bool unsupported(const struct cs_oracle *o, unsigned i, const cs_insn *ci
                                   X86_GRP_SSE4A, X86_GRP_XOP, X86_GRP_TBM, X86_GRP_SGX,
                                   X86_GRP_CDI, X86_GRP_ERI, X86_GRP_DQI, X86_GRP_BWI,
                                   X86_GRP_PFI, X86_GRP_VLX };
+    /* outside capstone's groups: SMX, SGX, AMD MONITORX/CLZERO, TSX, VIA PadLock */
+    static const char *const names[] = { "getsec", "encls", "enclu", "enclv", "monitorx",
+                                         "mwaitx", "clzero", "xabort", "xbegin", "xend",
+                                         "xtest", "xstorerng", "xcryptecb", "xcryptcbc",
+                                         "xcryptctr", "xcryptcfb", "xcryptofb", "montmul",
+                                         "xsha1", "xsha256" };
     for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
         if (cs_insn_group(o->cs[i], ci, (unsigned)groups[g]))
+            return true;
+    }
+    for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+        if (!strcmp(ci->mnemonic, names[k]))
             return true;
     }
     return false;

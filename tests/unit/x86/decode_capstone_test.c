@@ -82,7 +82,7 @@ static void check_one(struct corpus *c, const struct pfxset *p, unsigned map, un
     r = rng_next(&c->rng);
     for (unsigned i = 0; i < 4; i++)
         buf[n++] = (uint8_t)(r >> (8 * i));
-    cmap_check(c->m, buf, n, mode, 0x401000, &len);
+    cmap_check(c->m, buf, n, mode, mode == X86_MODE_PROT16 ? 0x1000 : 0x401000, &len);
     c->encodings++;
 }
 

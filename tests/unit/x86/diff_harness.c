@@ -391,9 +391,15 @@ static void emu_setup(struct x86_cpu *cpu, enum diff_mode mode, const struct dif
     s.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM;
     s.cr4 = X86_CR4_PAE;
     s.efer = X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE | X86_EFER_SCE;
+    /* Selectors as Linux leaves them: SS = USER_DS; DS = ES = 0 in 64-bit
+     * mode, USER_DS in compatibility mode (the prologue loads them); FS and
+     * GS hold 0 (their bases are not used by the tests). */
     uint32_t data = X86_SEG_P | X86_SEG_S | (3u << 5) | 0x3 | X86_SEG_DB | X86_SEG_G;
-    for (unsigned i = 0; i < 6; i++)
-        s.seg[i] = (struct x86_seg){ .base = 0, .limit = 0xffffffff, .sel = USER_DS, .attr = data };
+    for (unsigned i = 0; i < 6; i++) {
+        bool user_ds = i == X86_SS || (mode == DIFF_M32 && (i == X86_DS || i == X86_ES));
+        s.seg[i] = (struct x86_seg){ .base = 0, .limit = 0xffffffff,
+                                     .sel = user_ds ? USER_DS : 0, .attr = data };
+    }
     s.seg[X86_CS].sel = mode == DIFF_M64 ? USER_CS64 : USER_CS32;
     s.seg[X86_CS].attr = X86_SEG_P | X86_SEG_S | (3u << 5) | 0xb | X86_SEG_G |
                          (mode == DIFF_M64 ? X86_SEG_L : X86_SEG_DB);
@@ -417,6 +423,15 @@ static int run_emu(struct diff_env *env, struct x86_cpu *cpu, struct emu_ctx *ct
 
 /* ---- Random states ---------------------------------------------------------------- */
 
+void diff_randomize(struct diff_env *env, unsigned off, unsigned len)
+{
+    off &= ~7u;
+    for (unsigned i = 0; i < len && off + i + 8 <= DIFF_ARENA_LEN; i += 8) {
+        uint64_t v = diff_rand_value(env);
+        memcpy(env->init + off + i, &v, 8);
+    }
+}
+
 static void random_state(struct diff_env *env, const struct diff_form *f, struct diff_state *st)
 {
     for (unsigned r = 0; r < 16; r++)
@@ -427,13 +442,13 @@ static void random_state(struct diff_env *env, const struct diff_form *f, struct
     st->rflags = flags | X86_FLAG_FIXED | X86_FLAG_IF;
     st->rip = 0;
 
-    for (unsigned i = 0; i < DIFF_ARENA_LEN; i += 8) {
-        uint64_t v = diff_rand_value(env);
-        memcpy(env->init + i, &v, 8);
-    }
+    /* Fresh random bytes where the stack operands land (memory operands:
+     * below; the rest keeps earlier random contents). */
+    diff_randomize(env, DIFF_DATA_LEN + DIFF_STACK_LEN / 2 - 192, 384);
     if (f->base >= 0 || f->index >= 0) {
-        uint64_t target = (uintptr_t)env->arena + DIFF_DATA_LEN / 2 + diff_rand_below(env, 1024) -
-                          512;
+        unsigned off = DIFF_DATA_LEN / 2 + (unsigned)diff_rand_below(env, 1024) - 512;
+        uint64_t target = (uintptr_t)env->arena + off;
+        diff_randomize(env, off - 16, 48);
         uint64_t idx = 0;
         if (f->index >= 0) {
             idx = diff_rand_below(env, 32);
@@ -448,6 +463,10 @@ static void random_state(struct diff_env *env, const struct diff_form *f, struct
             st->gpr[f->base] = b;
         }
     }
+    if (f->riprel_at >= 0)
+        diff_randomize(env, (unsigned)f->riprel_target - 16, 48);
+    else if (f->base < 0 && f->index < 0 && f->disp)
+        diff_randomize(env, (unsigned)((uintptr_t)f->disp - (uintptr_t)env->arena) - 16, 48);
     if (f->setup)
         f->setup(env, f, st);
 }
@@ -507,6 +526,9 @@ static bool compare(struct diff_env *env, const struct diff_form *f, const struc
     const char *opname = x86_op_name((enum x86_op)insn->op);
     if (sig) {
         env->native_faults++;
+        if (getenv("DIFF_VERBOSE"))
+            fprintf(stderr, "fault: form \"%s\" signal %d, emulator rc %d vector %u\n", f->name,
+                    sig, rc, cpu->exc.vector);
         if (rc != X86_EXEC_EXCEPTION || !signal_matches(sig, cpu->exc.vector)) {
             report(env, f, in, "native signal %d, emulator rc %d vector %u (op %s)", sig, rc,
                    cpu->exc.vector, opname);
@@ -543,11 +565,11 @@ static bool compare(struct diff_env *env, const struct diff_form *f, const struc
     if ((nat->rip ^ emu.rip) & mask)
         ok = false;
     int memdiff = -1;
-    for (unsigned i = 0; i < DIFF_ARENA_LEN; i++) {
-        if (env->native_out[i] != env->arena[i]) {
-            memdiff = (int)i;
-            ok = false;
-            break;
+    if (memcmp(env->native_out, env->arena, DIFF_ARENA_LEN)) {
+        ok = false;
+        for (unsigned i = 0; memdiff < 0; i++) {
+            if (env->native_out[i] != env->arena[i])
+                memdiff = (int)i;
         }
     }
     if (!ok) {
@@ -634,6 +656,7 @@ int diff_env_init(struct diff_env *env, uint64_t seed)
     if (!env->code || !env->ctl || !env->arena || !env->init || !env->native_out)
         return -ENOMEM;
     env->st = &((struct diff_ctl *)env->ctl)->st;
+    diff_randomize(env, 0, DIFF_ARENA_LEN);
     return install_signals();
 }
 
@@ -731,8 +754,10 @@ void diff_encode(struct diff_env *env, struct diff_form *f, const struct diff_en
 
     unsigned rex = (e->rex_w ? 8 : 0) | (e->reg >= 8 ? 4 : 0) | (index >= 8 ? 2 : 0) |
                    ((base >= 8 || e->rm >= 8 || e->opreg >= 8) ? 1 : 0);
-    if (m64 && (rex || e->rex_force))
+    if (m64 && (rex || e->rex_force)) {
         put(f, (uint8_t)(0x40 | rex));
+        f->rex = true;
+    }
     for (unsigned i = 0; i < e->nopcode; i++) {
         uint8_t b = e->opcode[i];
         if (i == e->nopcode - 1 && e->opreg >= 0)
@@ -807,4 +832,198 @@ enum diff_mem_kind diff_pick_mem(struct diff_env *env, enum diff_mode mode)
         if (k != DIFF_MEM_RIPREL || mode == DIFF_M64)
             return k;
     }
+}
+
+/* ---- Templates ------------------------------------------------------------------------------ */
+
+int diff_mem_off(const struct diff_env *env, const struct diff_form *f, const struct diff_state *st)
+{
+    uint64_t ea;
+    if (f->riprel_at >= 0)
+        return f->riprel_target;
+    if (f->base < 0 && f->index < 0) {
+        if (!f->disp)
+            return -1;
+        ea = (uint64_t)(int64_t)f->disp;
+    } else {
+        ea = (uint64_t)(int64_t)f->disp;
+        if (f->base >= 0)
+            ea += st->gpr[f->base];
+        if (f->index >= 0)
+            ea += st->gpr[f->index] << f->scale;
+    }
+    if (f->addrsize == 4 || f->mode == DIFF_M32)
+        ea = (uint32_t)ea;
+    uint64_t off = ea - (uintptr_t)env->arena;
+    return off < DIFF_ARENA_LEN ? (int)off : -1;
+}
+
+static uint64_t tmpl_imm(struct diff_env *env, enum diff_imm kind, unsigned size, unsigned *len)
+{
+    switch (kind) {
+    case DIFF_IMM_B: *len = 1; return diff_rand_value(env) & 0xff;
+    case DIFF_IMM_Z: *len = size == 1 ? 1 : size == 2 ? 2 : 4; break;
+    case DIFF_IMM_V: *len = size; break;
+    case DIFF_IMM_W: *len = 2; break;
+    case DIFF_IMM_COUNT: *len = 1; return diff_rand_below(env, 72);
+    default: *len = 0; return 0;
+    }
+    return diff_rand_value(env) & (~0ull >> (64 - 8 * *len));
+}
+
+static void build_one(struct diff_env *env, const struct diff_tmpl *t, enum diff_mode mode,
+                      unsigned size, int variant, struct diff_form *f)
+{
+    /* variant: 0 register, 1-2 memory, 3 memory with LOCK, 4 memory 67 */
+    char name[64];
+    bool m64 = mode == DIFF_M64;
+    bool mem = variant > 0;
+    bool rex = m64 && !(t->flags & DIFF_NOREX) && (diff_rand(env) & 1);
+    struct diff_enc e = { .mode = mode, .undef = t->undef, .nopcode = t->nop, .opreg = -1 };
+    memcpy(e.opcode, t->op, sizeof(e.opcode));
+    if (variant == 3)
+        diff_enc_prefix(&e, 0xf0);
+    if (variant == 4) {
+        diff_enc_prefix(&e, 0x67);
+        e.addrsize = 4;
+    }
+    for (const char *p = t->prefix; *p; p++)
+        diff_enc_prefix(&e, (uint8_t)*p);
+    if (size == 2 && (t->sizes & ~DIFF_S2))
+        diff_enc_prefix(&e, 0x66);
+    e.rex_w = size == 8 && !(t->flags & DIFF_D64);
+    e.rex_force = rex;
+
+    bool byte_regs = size == 1 && !(rex || e.rex_w);
+    int greg = -1;
+    if (t->flags & DIFF_OPREG) {
+        e.opreg = byte_regs || !m64 ? (int)diff_rand_below(env, 8) : diff_pick_gpr(env, mode, 0);
+        greg = e.opreg;
+    }
+    e.reg = -1;
+    if (t->digit != DIFF_NOMODRM) {
+        if (t->digit == DIFF_G) {
+            e.reg = byte_regs ? (int)diff_rand_below(env, 8) : diff_pick_gpr(env, mode, 0);
+            greg = e.reg;
+        } else {
+            e.reg = t->digit;
+        }
+        if (mem)
+            e.mem = diff_pick_mem(env, mode);
+        else
+            e.rm = byte_regs ? (int)diff_rand_below(env, 8) : diff_pick_gpr(env, mode, 0);
+        if (mem)
+            e.rm = -1;
+    }
+    unsigned ilen;
+    e.imm = tmpl_imm(env, (enum diff_imm)t->imm, size, &ilen);
+    e.nimm = ilen;
+    snprintf(name, sizeof(name), "%s/%u %s%s", t->name, size * 8,
+             t->digit == DIFF_NOMODRM ? "" : mem ? "mem" : "reg",
+             variant == 3 ? " lock" : variant == 4 ? " a32" : "");
+    e.name = name;
+    diff_encode(env, f, &e);
+    f->undef_fn = t->undef_fn;
+    f->setup = t->setup;
+    f->size = (uint8_t)size;
+    f->greg = (int8_t)greg;
+    f->rmreg = (int8_t)(mem || t->digit == DIFF_NOMODRM ? -1 : e.rm);
+    f->imm = e.imm;
+    f->arg = t->arg;
+}
+
+void diff_build(struct diff_env *env, const struct diff_tmpl *t, enum diff_mode mode,
+                struct diff_form *forms, unsigned *n, unsigned max)
+{
+    if ((t->flags & DIFF_ONLY64) && mode != DIFF_M64)
+        return;
+    if ((t->flags & DIFF_ONLY32) && mode != DIFF_M32)
+        return;
+    for (unsigned size = 1; size <= 8; size *= 2) {
+        if (!(t->sizes & size) || (size == 8 && mode != DIFF_M64))
+            continue;
+        for (int v = 0; v <= 4; v++) {
+            bool has_modrm = t->digit != DIFF_NOMODRM;
+            if (v == 0 && has_modrm && t->rm == DIFF_RM_MEM)
+                continue;
+            if (v > 0 && (!has_modrm || t->rm == DIFF_RM_REG))
+                continue;
+            if (v == 3 && !(t->flags & DIFF_LOCK))
+                continue;
+            if (v == 4 && !(mode == DIFF_M64 && (t->flags & DIFF_ADDR32)))
+                continue;
+            if (*n >= max)
+                return;
+            build_one(env, t, mode, size, v, &forms[(*n)++]);
+        }
+    }
+}
+
+void diff_run_templates(const char *family, const struct diff_tmpl *tmpl, unsigned ntmpl,
+                        unsigned nstates, uint64_t seed)
+{
+    enum { MAX = 4096 };
+    struct diff_env env;
+    assert_int_equal(diff_env_init(&env, seed), 0);
+    struct diff_form *forms = calloc(MAX, sizeof(*forms));
+    assert_non_null(forms);
+    char label[96];
+    for (int m = 0; m < 2; m++) {
+        unsigned n = 0;
+        for (unsigned i = 0; i < ntmpl; i++)
+            diff_build(&env, &tmpl[i], m == 0 ? DIFF_M64 : DIFF_M32, forms, &n, MAX);
+        if (n == 0)
+            continue;
+        snprintf(label, sizeof(label), "%s %s", family, m == 0 ? "64-bit" : "32-bit");
+        diff_run_all(&env, label, forms, n, nstates);
+    }
+    free(forms);
+    diff_env_fini(&env);
+}
+
+static uint64_t size_mask(unsigned size)
+{
+    return ~0ull >> (64 - 8 * size);
+}
+
+/* Register r at size bytes, honouring AH..BH for byte registers 4-7
+ * without REX. */
+static uint64_t reg_get(const struct diff_form *f, const struct diff_state *st, int r)
+{
+    if (f->size == 1 && !f->rex && r >= 4 && r < 8)
+        return (st->gpr[r - 4] >> 8) & 0xff;
+    return st->gpr[r] & size_mask(f->size);
+}
+
+uint64_t diff_rm_get(const struct diff_env *env, const struct diff_form *f,
+                     const struct diff_state *st)
+{
+    if (f->rmreg >= 0)
+        return reg_get(f, st, f->rmreg);
+    uint64_t v = 0;
+    int off = diff_mem_off(env, f, st);
+    if (off >= 0 && off + f->size <= (int)DIFF_ARENA_LEN)
+        memcpy(&v, env->init + off, f->size);
+    return v;
+}
+
+void diff_rm_set(struct diff_env *env, const struct diff_form *f, struct diff_state *st,
+                 uint64_t v)
+{
+    if (f->rmreg >= 0) {
+        int r = f->rmreg;
+        if (f->size == 1 && !f->rex && r >= 4 && r < 8)
+            st->gpr[r - 4] = (st->gpr[r - 4] & ~0xff00ull) | ((v & 0xff) << 8);
+        else
+            st->gpr[r] = (st->gpr[r] & ~size_mask(f->size)) | (v & size_mask(f->size));
+        return;
+    }
+    int off = diff_mem_off(env, f, st);
+    if (off >= 0 && off + f->size <= (int)DIFF_ARENA_LEN)
+        memcpy(env->init + off, &v, f->size);
+}
+
+uint64_t diff_greg_get(const struct diff_form *f, const struct diff_state *st)
+{
+    return f->greg >= 0 ? reg_get(f, st, f->greg) : 0;
 }

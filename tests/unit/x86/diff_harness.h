@@ -72,8 +72,13 @@ struct diff_form {
     int32_t disp;
     int32_t riprel_at;     /* offset of a RIP-relative disp32 to patch, or -1 */
     int32_t riprel_target; /* data offset it must reach */
-    uint64_t arg[4];       /* free for setup/undef hooks */
-    uint16_t keep_regs;    /* registers the random state must not touch */
+    /* Filled by diff_build() for the hooks: */
+    uint8_t size;          /* operand size */
+    int8_t greg;           /* the ModRM.reg (or opcode) register, or -1 */
+    int8_t rmreg;          /* the ModRM.rm register, or -1 (memory or none) */
+    uint64_t imm;          /* the first immediate */
+    bool rex;              /* a REX prefix was emitted (byte registers are SPL.., not AH..) */
+    uint64_t arg;          /* the template's argument */
 };
 
 /* The test fixture: executable code page, arena, PRNG, statistics. */
@@ -105,6 +110,8 @@ unsigned diff_run_form(struct diff_env *env, const struct diff_form *f, unsigned
 uint64_t diff_rand(struct diff_env *env);
 /* A value biased towards edge cases (0, 1, -1, sign boundaries...). */
 uint64_t diff_rand_value(struct diff_env *env);
+/* Fills the initial arena image [off, off + len) with random values. */
+void diff_randomize(struct diff_env *env, unsigned off, unsigned len);
 static inline uint64_t diff_rand_below(struct diff_env *env, uint64_t n)
 {
     return n ? diff_rand(env) % n : 0;
@@ -166,6 +173,78 @@ void diff_form_raw(struct diff_form *f, const char *name, enum diff_mode mode, u
  * cmocka test on any mismatch. Prints a summary line. */
 void diff_run_all(struct diff_env *env, const char *family, struct diff_form *forms, unsigned n,
                   unsigned nstates);
+
+/* ---- Templates: one description, many forms ------------------------------ */
+
+#define DIFF_G -1        /* digit: ModRM.reg is a random GPR operand */
+#define DIFF_NOMODRM -2  /* digit: no ModRM byte */
+
+enum diff_imm { DIFF_IMM_NONE, DIFF_IMM_B, DIFF_IMM_Z, DIFF_IMM_V, DIFF_IMM_W, DIFF_IMM_COUNT };
+enum diff_rm { DIFF_RM_BOTH, DIFF_RM_REG, DIFF_RM_MEM };
+
+#define DIFF_LOCK      (1u << 0) /* also emit LOCK-prefixed memory forms */
+#define DIFF_OPREG     (1u << 1) /* a random register in the opcode's low 3 bits */
+#define DIFF_ONLY64    (1u << 2)
+#define DIFF_ONLY32    (1u << 3)
+#define DIFF_NOREX     (1u << 4) /* never add a REX prefix of our own (byte regs AH..BH) */
+#define DIFF_ADDR32    (1u << 5) /* 64-bit mode: also a 67-prefixed (32-bit address) variant */
+#define DIFF_D64       (1u << 6) /* operand size 8 is the default: no REX.W */
+
+#define DIFF_S1 1u
+#define DIFF_S2 2u
+#define DIFF_S4 4u
+#define DIFF_S8 8u
+#define DIFF_SV (DIFF_S2 | DIFF_S4 | DIFF_S8)
+
+struct diff_tmpl {
+    const char *name;
+    const char *prefix;    /* mandatory/legacy prefixes ("" for none) */
+    uint8_t op[3];
+    uint8_t nop;
+    int8_t digit;          /* ModRM.reg /digit, DIFF_G or DIFF_NOMODRM */
+    uint8_t sizes;         /* DIFF_S* bits: 66 selects 2, REX.W 8 */
+    uint8_t imm;           /* enum diff_imm */
+    uint8_t rm;            /* enum diff_rm */
+    uint8_t flags;         /* DIFF_LOCK ... */
+    uint32_t undef;
+    diff_undef_fn undef_fn;
+    diff_setup_fn setup;
+    uint64_t arg;
+};
+
+/* Template rows: name, prefixes, digit, sizes, imm, rm, flags, undef, then
+ * the opcode bytes; DIFF_TX adds the undef/setup hooks and argument. */
+#define DIFF_TX(nm, pfx, dig, sz, im, rmk, fl, und, ufn, sfn, a, ...)                          \
+    { .name = (nm), .prefix = (pfx), .op = { __VA_ARGS__ },                                   \
+      .nop = sizeof((uint8_t[]){ __VA_ARGS__ }), .digit = (dig), .sizes = (sz), .imm = (im),  \
+      .rm = (rmk), .flags = (fl), .undef = (und), .undef_fn = (ufn), .setup = (sfn),          \
+      .arg = (a) }
+#define DIFF_T(nm, pfx, dig, sz, im, rmk, fl, und, ...)                                         \
+    DIFF_TX(nm, pfx, dig, sz, im, rmk, fl, und, NULL, NULL, 0, __VA_ARGS__)
+
+/* Appends to forms[*n] (capacity max) the forms of template t in mode:
+ * each size, register and memory variants (with random registers,
+ * addressing shapes and immediates), LOCK variants. */
+void diff_build(struct diff_env *env, const struct diff_tmpl *t, enum diff_mode mode,
+                struct diff_form *forms, unsigned *n, unsigned max);
+
+/* Builds every template of tmpl[0..ntmpl) in both modes (as allowed) and
+ * runs them (nstates each); fails the cmocka test on any mismatch. */
+void diff_run_templates(const char *family, const struct diff_tmpl *tmpl, unsigned ntmpl,
+                        unsigned nstates, uint64_t seed);
+
+/* The offset within the arena of the memory operand for state st (valid in
+ * setup hooks once the registers are set), or -1 if none. */
+int diff_mem_off(const struct diff_env *env, const struct diff_form *f, const struct diff_state *st);
+
+/* The value of the r/m operand (register or memory, f->size bytes) in the
+ * initial state, and a way to set it (for setup hooks). */
+uint64_t diff_rm_get(const struct diff_env *env, const struct diff_form *f,
+                     const struct diff_state *st);
+void diff_rm_set(struct diff_env *env, const struct diff_form *f, struct diff_state *st,
+                 uint64_t v);
+/* The same for the ModRM.reg / opcode register operand. */
+uint64_t diff_greg_get(const struct diff_form *f, const struct diff_state *st);
 
 /* True if the host CPU has the CPUID feature (leaf, sub-leaf 0, register
  * index 0-3 = EAX-EDX, bit). */

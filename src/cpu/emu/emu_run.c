@@ -1,0 +1,213 @@
+/* The software vCPU loop: poll interrupts once per block, run the block's
+ * instructions, deliver exceptions, sleep in HLT. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "cpu/emu/emu.h"
+#include "x86/deliver.h"
+#include "x86/state_dump.h"
+
+void emu_vcpu_kick(struct cpu_vcpu *v)
+{
+    pthread_mutex_lock(&v->lock);
+    v->kicked = true;
+    pthread_cond_signal(&v->wake);
+    pthread_mutex_unlock(&v->lock);
+}
+
+static void emu_dump(struct cpu_vcpu *v, const char *why)
+{
+    struct x86_state s;
+    x86_cpu_get_state(&v->x, &s);
+    log_error("cpu%u: %s", v->index, why);
+    x86_state_dump(&s, stderr);
+}
+
+/* INIT: the processor's INIT state, then wait for a SIPI (SDM 10.4.7.3). */
+static void emu_do_init(struct cpu_vcpu *v)
+{
+    struct x86_state s;
+    x86_cpu_get_state(&v->x, &s);
+    uint64_t apic_base = s.apic_base;
+    x86_cpu_init(&v->x, &emu_x86_ops, v);
+    x86_cpu_get_state(&v->x, &s);
+    s.apic_base = apic_base;
+    x86_cpu_set_state(&v->x, &s);
+    x86_tlb_flush(&v->x);
+    emu_jump_cache_flush(v);
+    v->wait_sipi = true;
+}
+
+static void emu_do_sipi(struct cpu_vcpu *v, uint8_t vector)
+{
+    struct x86_state s;
+    x86_cpu_get_state(&v->x, &s);
+    s.seg[X86_CS].sel = (uint16_t)(vector << 8);
+    s.seg[X86_CS].base = (uint64_t)vector << 12;
+    s.rip = 0;
+    x86_cpu_set_state(&v->x, &s);
+    v->wait_sipi = false;
+}
+
+static int emu_deliver_exception(struct cpu_vcpu *v)
+{
+    const struct x86_exception *e = &v->x.exc;
+    v->st.exceptions++;
+    return x86_deliver(&v->x, e->vector, X86_EVENT_EXCEPTION, e->has_error, e->error_code);
+}
+
+/* Handles what the LAPIC has for us. Returns a non-OK delivery status. */
+static int emu_take_events(struct cpu_vcpu *v, unsigned ev, bool *halted)
+{
+    const struct cpu_intc *ic = v->vm->intc;
+    if (ev & INTC_EV_INIT) {
+        uint8_t vec = 0;
+        enum intc_init_event ie = ic->ops->take_init(ic->ctx, v->index, &vec);
+        if (ie == INTC_INIT) {
+            emu_do_init(v);
+            *halted = false;
+        } else if (ie == INTC_SIPI && v->wait_sipi) {
+            emu_do_sipi(v, vec);
+            *halted = false;
+        }
+    }
+    if (v->wait_sipi)
+        return X86_EXEC_OK;
+    if ((ev & INTC_EV_NMI) && ic->ops->take_nmi(ic->ctx, v->index)) {
+        *halted = false;
+        v->st.interrupts++;
+        return x86_deliver(&v->x, X86_EXC_NMI, X86_EVENT_NMI, false, 0);
+    }
+    if ((ev & INTC_EV_INTR) && (v->x.s.rflags & X86_FLAG_IF) && !v->x.intr_shadow &&
+        ic->ops->pending(ic->ctx, v->index) >= 0) {
+        int vec = ic->ops->ack(ic->ctx, v->index);
+        *halted = false;
+        v->st.interrupts++;
+        return x86_deliver(&v->x, (unsigned)vec & 0xff, X86_EVENT_EXTERNAL, false, 0);
+    }
+    return X86_EXEC_OK;
+}
+
+/* Can an event end HLT (or wait-for-SIPI) now? */
+static bool emu_wakeup_ready(struct cpu_vcpu *v)
+{
+    unsigned ev = atomic_load_explicit(v->events, memory_order_acquire);
+    if (ev & INTC_EV_INIT)
+        return true;
+    if (v->wait_sipi)
+        return false;
+    if (ev & INTC_EV_NMI)
+        return true;
+    if ((ev & INTC_EV_INTR) && (v->x.s.rflags & X86_FLAG_IF)) {
+        const struct cpu_intc *ic = v->vm->intc;
+        return ic->ops->pending(ic->ctx, v->index) >= 0;
+    }
+    return false;
+}
+
+static void emu_sleep(struct cpu_vcpu *v)
+{
+    atomic_int *stop = v->vm->env.stop;
+    pthread_mutex_lock(&v->lock);
+    while (!v->kicked && !atomic_load(stop) && !emu_wakeup_ready(v))
+        pthread_cond_wait(&v->wake, &v->lock);
+    v->kicked = false;
+    pthread_mutex_unlock(&v->lock);
+}
+
+/* Runs one block. Returns an x86 status other than OK when the vCPU must
+ * stop (triple fault, unsupported instruction). */
+static int emu_run_block(struct cpu_vcpu *v, bool *halted)
+{
+    struct x86_cpu *x = &v->x;
+    int st = X86_EXEC_OK;
+    struct emu_block *b = emu_block_get(v, &st);
+    if (!b)
+        return st == X86_EXEC_EXCEPTION ? emu_deliver_exception(v) : st;
+    v->cur = b;
+    v->exit_block = false;
+    unsigned i;
+    for (i = 0; i < b->ninsns; i++) {
+        const struct x86_insn *ins = &b->insn[i];
+        uint64_t next = x->s.rip + ins->len;
+        st = x86_exec(x, ins);
+        if (st != X86_EXEC_OK)
+            break;
+        if (x->s.rip != next || v->exit_block)
+            break;
+    }
+    v->st.insns += i + (st == X86_EXEC_OK || st == X86_EXEC_HALT);
+    v->cur = NULL;
+    switch (st) {
+    case X86_EXEC_OK:
+        return X86_EXEC_OK;
+    case X86_EXEC_HALT:
+        v->st.halts++;
+        *halted = true;
+        return X86_EXEC_OK;
+    case X86_EXEC_EXCEPTION:
+        return emu_deliver_exception(v);
+    default:
+        return st;
+    }
+}
+
+static enum vcpu_exit emu_fail(struct cpu_vcpu *v, int st)
+{
+    if (st == X86_EXEC_TRIPLE_FAULT) {
+        emu_dump(v, "triple fault (the guest reset its CPU with no way to recover)");
+        return VCPU_EXIT_SHUTDOWN;
+    }
+    struct x86_insn ins;
+    uint8_t bytes[15];
+    unsigned n = 0;
+    char hex[64] = "";
+    uint64_t la = v->x.s.seg[X86_CS].base + v->x.s.rip;
+    for (; n < sizeof(bytes); n++)
+        if (v->x.ops->mem_read(&v->x, la + n, &bytes[n], 1, X86_ACC_EXEC) != X86_EXEC_OK)
+            break;
+    for (unsigned i = 0; i < n; i++)
+        snprintf(hex + 3 * i, sizeof(hex) - 3 * i, "%02x ", bytes[i]);
+    const char *name = "?";
+    if (n && x86_decode(bytes, n, v->x.mode, &ins) > 0)
+        name = x86_op_name(ins.op);
+    char why[160];
+    snprintf(why, sizeof(why), "instruction %s not supported by the software CPU (bytes %s)",
+             name, hex);
+    emu_dump(v, why);
+    return VCPU_EXIT_ERROR;
+}
+
+enum vcpu_exit emu_vcpu_run(struct cpu_vcpu *v)
+{
+    atomic_int *stop = v->vm->env.stop;
+    bool halted = false;
+    for (;;) {
+        if (atomic_load_explicit(stop, memory_order_acquire))
+            return VCPU_EXIT_STOPPED;
+        unsigned ev = atomic_load_explicit(v->events, memory_order_acquire);
+        if (ev) {
+            int st = emu_take_events(v, ev, &halted);
+            if (st != X86_EXEC_OK)
+                return emu_fail(v, st);
+        }
+        if (halted || v->wait_sipi) {
+            emu_sleep(v);
+            if (!emu_wakeup_ready(v) && !v->wait_sipi)
+                continue; /* kicked for a stop request, or a spurious wakeup */
+            continue;
+        }
+        if (v->vm->env.ncpus > 1) {
+            unsigned epoch = atomic_load_explicit(&v->vm->code_epoch, memory_order_acquire);
+            if (epoch != v->code_epoch) {
+                v->code_epoch = epoch;
+                x86_tlb_flush(&v->x);
+            }
+        }
+        int st = emu_run_block(v, &halted);
+        if (st != X86_EXEC_OK)
+            return emu_fail(v, st);
+    }
+}
