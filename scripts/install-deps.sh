@@ -12,7 +12,7 @@ PKGS=(
   # default guest: kernel from linux-source-6.12, busybox initramfs
   linux-source-6.12 busybox-static bc flex bison libelf-dev libssl-dev cpio xz-utils kmod dwarves lz4
   # disk images and firmware
-  e2fsprogs mtools syslinux syslinux-common dosfstools seabios memtest86+
+  e2fsprogs mtools syslinux syslinux-common dosfstools seabios memtest86+ acpica-tools
   # benchmarks: the reference software CPU
   qemu-system-x86
 )

@@ -25,7 +25,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 /* Log at most once per call site (e.g. a guest that keeps misbehaving). */
 #define log_once(level, ...)                                                   \
     do {                                                                       \
-        static _Atomic int log_once_done_;                                     \
+        static int log_once_done_;                                     \
         if (!__atomic_exchange_n(&log_once_done_, 1, __ATOMIC_RELAXED))        \
             log_msg(level, __VA_ARGS__);                                       \
     } while (0)

@@ -16,18 +16,16 @@ int x86_exec_daa(struct x86_cpu *cpu, const struct x86_insn *in)
     (void)in;
     uint32_t f = x86_flags_compute(cpu);
     uint8_t old = al(cpu), v = old;
-    bool cf = false, af = false;
+    bool af = false;
+    /* The SDM's first step also computes a carry, but the second step
+     * always overrides CF. */
     if ((v & 0xf) > 9 || (f & X86_FLAG_AF)) {
-        cf = (f & X86_FLAG_CF) || v > 0xf9;
         v += 6;
         af = true;
     }
-    if (old > 0x99 || (f & X86_FLAG_CF)) {
+    bool cf = old > 0x99 || (f & X86_FLAG_CF);
+    if (cf)
         v += 0x60;
-        cf = true;
-    } else {
-        cf = false;
-    }
     x86_gpr_write(cpu, X86_RAX, 1, v);
     x86_flags_set_szp(cpu, 1, v, (cf ? X86_FLAG_CF : 0) | (af ? X86_FLAG_AF : 0));
     return X86_EXEC_OK;

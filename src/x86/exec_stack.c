@@ -176,14 +176,20 @@ int x86_exec_popf(struct x86_cpu *cpu, const struct x86_insn *in)
 
 /* ENTER alloc, level: push rBP, copy level - 1 frame pointers from the
  * enclosing frame, push the new frame pointer, then reserve alloc bytes.
- * Registers change only once every access has succeeded. */
+ * The final stack pointer must be writable (SDM: #SS/#PF "if a write using
+ * the final value of the stack pointer would" fault); it is probed before
+ * anything is written. Registers change only once every access succeeded. */
 int x86_exec_enter(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     unsigned size = in->opsize, level = in->imm2 & 31;
     uint64_t alloc = in->imm & 0xffff, smask = x86_size_mask(cpu->stack_size);
     uint64_t sp = sp_get(cpu), bp = cpu->s.gpr[X86_RBP];
+    uint64_t pushes = level ? level + 1 : 1;
     int rc;
 
+    uint64_t final_sp = (sp - pushes * size - alloc) & smask;
+    if ((rc = x86_mem_probe_write(cpu, X86_SS, final_sp, size)))
+        return rc;
     sp = (sp - size) & smask;
     if ((rc = x86_mem_write(cpu, X86_SS, sp, size, bp & x86_size_mask(size))))
         return rc;
@@ -202,14 +208,8 @@ int x86_exec_enter(struct x86_cpu *cpu, const struct x86_insn *in)
         if ((rc = x86_mem_write(cpu, X86_SS, sp, size, frame & x86_size_mask(size))))
             return rc;
     }
-    sp = (sp - alloc) & smask;
-    if (cpu->mode != X86_MODE_LONG64) {
-        uint64_t la;
-        if ((rc = x86_mem_linear(cpu, X86_SS, sp, 1, X86_ACC_WRITE, &la)))
-            return rc;
-    }
     x86_gpr_write(cpu, X86_RBP, size, frame);
-    sp_set(cpu, sp);
+    sp_set(cpu, final_sp);
     return X86_EXEC_OK;
 }
 

@@ -249,6 +249,13 @@ bool x86_mem_rmw_cas(struct x86_cpu *cpu, const struct x86_rmw *m, uint64_t *old
     return true;
 }
 
+int x86_mem_probe_write(struct x86_cpu *cpu, unsigned seg, uint64_t off, unsigned len)
+{
+    struct x86_rmw m;
+    uint64_t old;
+    return x86_mem_rmw_begin(cpu, seg, off, len, false, &m, &old);
+}
+
 /* ---- Stack ---------------------------------------------------------------- */
 
 static inline uint64_t sp_mask(const struct x86_cpu *cpu)

@@ -105,6 +105,10 @@ int x86_mem_rmw_end(struct x86_cpu *cpu, const struct x86_rmw *m, uint64_t val);
 bool x86_mem_rmw_cas(struct x86_cpu *cpu, const struct x86_rmw *m, uint64_t *old, uint64_t val,
                      int *rc);
 
+/* Checks that seg:off could be written (segment checks, and the callbacks'
+ * paging checks through a read made with write access) without writing. */
+int x86_mem_probe_write(struct x86_cpu *cpu, unsigned seg, uint64_t off, unsigned len);
+
 /* The stack (SS, width cpu->stack_size). push/pop update RSP only after the
  * memory access succeeded. */
 int x86_push(struct x86_cpu *cpu, unsigned size, uint64_t val);

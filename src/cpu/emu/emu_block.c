@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/util.h"
 #include "cpu/emu/emu.h"
 
 /* Operations after which a block ends: control transfers, and instructions

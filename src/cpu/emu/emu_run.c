@@ -53,9 +53,8 @@ static void emu_do_sipi(struct cpu_vcpu *v, uint8_t vector)
 
 static int emu_deliver_exception(struct cpu_vcpu *v)
 {
-    const struct x86_exception *e = &v->x.exc;
     v->st.exceptions++;
-    return x86_deliver(&v->x, e->vector, X86_EVENT_EXCEPTION, e->has_error, e->error_code);
+    return x86_deliver_exception(&v->x);
 }
 
 /* Handles what the LAPIC has for us. Returns a non-OK delivery status. */
@@ -75,17 +74,16 @@ static int emu_take_events(struct cpu_vcpu *v, unsigned ev, bool *halted)
     }
     if (v->wait_sipi)
         return X86_EXEC_OK;
-    if ((ev & INTC_EV_NMI) && ic->ops->take_nmi(ic->ctx, v->index)) {
+    if ((ev & INTC_EV_NMI) && x86_nmi_window(&v->x) && ic->ops->take_nmi(ic->ctx, v->index)) {
         *halted = false;
         v->st.interrupts++;
         return x86_deliver(&v->x, X86_EXC_NMI, X86_EVENT_NMI, false, 0);
     }
-    if ((ev & INTC_EV_INTR) && (v->x.s.rflags & X86_FLAG_IF) && !v->x.intr_shadow &&
-        ic->ops->pending(ic->ctx, v->index) >= 0) {
+    if ((ev & INTC_EV_INTR) && x86_intr_window(&v->x) && ic->ops->pending(ic->ctx, v->index) >= 0) {
         int vec = ic->ops->ack(ic->ctx, v->index);
         *halted = false;
         v->st.interrupts++;
-        return x86_deliver(&v->x, (unsigned)vec & 0xff, X86_EVENT_EXTERNAL, false, 0);
+        return x86_deliver(&v->x, (unsigned)vec & 0xff, X86_EVENT_EXTINT, false, 0);
     }
     return X86_EXEC_OK;
 }

@@ -101,9 +101,9 @@ static int fb_mem_ptr(struct x86_cpu *x, uint64_t la, unsigned len, unsigned acc
     if ((la & 0xfff) + len > 4096)
         return X86_EXEC_OK;
     uint64_t pa;
-    uint8_t *h;
+    uint8_t *h = NULL;
     int rc = fb_translate(x, la, acc, &pa, &h);
-    *host = h;
+    *host = rc ? NULL : h;
     return rc;
 }
 
@@ -231,8 +231,7 @@ int kvm_fallback_emulate(struct cpu_vcpu *v)
     int st = x86_emulate_one(&fb.x, &ins);
     if (st == X86_EXEC_EXCEPTION) {
         v->fallback->exceptions++;
-        const struct x86_exception *e = &fb.x.exc;
-        st = x86_deliver(&fb.x, e->vector, X86_EVENT_EXCEPTION, e->has_error, e->error_code);
+        st = x86_deliver_exception(&fb.x);
     }
     if (st != X86_EXEC_OK && st != X86_EXEC_HALT) {
         print_failure_bytes(v, &s);

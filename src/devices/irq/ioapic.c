@@ -133,6 +133,7 @@ static uint32_t read_indirect(const struct ioapic_state *s, uint32_t index)
     default:
         break;
     }
+    /* GUEST: index is the guest's IOREGSEL; the check bounds the pin. */
     if (index >= IOAPIC_REG_REDIR && index < IOAPIC_REG_REDIR + 2 * IOAPIC_PINS) {
         uint64_t e = s->redir[(index - IOAPIC_REG_REDIR) / 2];
         return (index & 1) ? (uint32_t)(e >> 32) : (uint32_t)e;
@@ -148,6 +149,7 @@ static void write_indirect(struct ioapic *io, uint32_t index, uint32_t v)
         io->s.id = v & 0xff000000u;
         return;
     }
+    /* GUEST: index is the guest's IOREGSEL; the check bounds the pin. */
     if (index < IOAPIC_REG_REDIR || index >= IOAPIC_REG_REDIR + 2 * IOAPIC_PINS)
         return; /* version, arbitration and reserved registers are read-only */
     unsigned pin = (index - IOAPIC_REG_REDIR) / 2;

@@ -17,6 +17,7 @@
 
 void irqchip_deliver(struct userspace_irqchip *c, int src, const struct apic_msg *m)
 {
+    /* GUEST: src indexes lapic[] only when have_src says it is in range. */
     bool have_src = src >= 0 && (unsigned)src < c->ncpus;
 
     switch (m->shorthand) {

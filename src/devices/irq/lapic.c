@@ -86,6 +86,9 @@ struct lapic_out {
 
 /* ---- 256-bit vector sets ---------------------------------------------- */
 
+/* GUEST: vectors come from the guest but are at most 255, so vec >> 5
+ * indexes one of the 8 words. */
+
 static int vec_highest(const uint32_t v[8])
 {
     for (int i = 7; i >= 0; i--) {
@@ -573,6 +576,8 @@ static bool reg_read(const struct lapic *l, unsigned reg, bool x2, uint32_t *v)
 {
     const struct lapic_state *s = &l->s;
 
+    /* GUEST: reg is the guest's offset (< 0x1000) or MSR; each range check
+     * below bounds the array index it guards (0..7, 0..LAPIC_LVT_COUNT-1). */
     if (reg >= REG_ISR && reg < REG_ISR + 0x80) {
         *v = s->isr[(reg - REG_ISR) >> 4];
         return true;
@@ -615,6 +620,7 @@ static int reg_write(struct lapic *l, unsigned reg, bool x2, uint32_t v, struct 
 {
     struct lapic_state *s = &l->s;
 
+    /* GUEST: the range check bounds the LVT index to 0..LAPIC_LVT_COUNT-1. */
     if (reg >= REG_LVT && reg < REG_LVT + 0x10 * LAPIC_LVT_COUNT) {
         write_lvt(l, (enum lapic_lvt)((reg - REG_LVT) >> 4), v);
         return 0;

@@ -292,6 +292,8 @@ int pic_ack(struct pic *p)
 
 /* ---- port access ------------------------------------------------------ */
 
+/* GUEST: port is the guest's offset in a 2-byte window (bus range and the
+ * loop bound in window_read/window_write), so chip[port] is chip 0 or 1. */
 static uint8_t port_read(struct pic *p, enum pic_window w, unsigned port)
 {
     if (w == WIN_ELCR)

@@ -221,6 +221,7 @@ static void read_back(struct pit *p, uint8_t v, uint64_t now)
 static void write_control(struct pit *p, uint8_t v, uint64_t now)
 {
     unsigned sc = v >> 6, rw = (v >> 4) & 3;
+    /* GUEST: sc is 0..3 and 3 is the read-back command: ch[] is indexed 0..2. */
     if (sc == 3) {
         read_back(p, v, now);
         return;
@@ -342,6 +343,7 @@ void pit_reset(struct pit *p)
 
 static uint8_t port_read(struct pit *p, unsigned port, uint64_t now)
 {
+    /* GUEST: port < 4 (bus range and loop bound); only 0..2 index ch[]. */
     if (port < 3)
         return read_count(p, port, now);
     return 0xff; /* the control word register cannot be read */
@@ -349,6 +351,7 @@ static uint8_t port_read(struct pit *p, unsigned port, uint64_t now)
 
 static void port_write(struct pit *p, unsigned port, uint8_t v, uint64_t now)
 {
+    /* GUEST: as in port_read */
     if (port < 3)
         write_count(p, port, v, now);
     else

@@ -100,6 +100,7 @@ static uint64_t acpi_pm_io_read(void *dev, uint64_t offset, unsigned size)
     pthread_mutex_unlock(&pm->lock);
     uint64_t v = 0;
     for (unsigned i = 0; i < size; i++) {
+        /* GUEST: offset + i is checked against the block size. */
         uint8_t b = offset + i < ACPI_PM_IO_LEN ? img[offset + i] : 0xff;
         v |= (uint64_t)b << (8 * i);
     }

@@ -113,6 +113,7 @@ static void i8042_write_data(struct i8042 *k, uint8_t v, struct i8042_effects *f
     r->pending = 0;
     r->last_cmd_write = 0;
     if (cmd >= 0x60 && cmd <= 0x7f) {
+        /* GUEST: the command's low 5 bits index the 32-byte RAM. */
         r->ram[cmd & 0x1f] = v;
         return;
     }
@@ -142,6 +143,7 @@ static void i8042_write_cmd(struct i8042 *k, uint8_t cmd, struct i8042_effects *
     r->pending = 0;
     r->last_cmd_write = 1;
     if (cmd >= 0x20 && cmd <= 0x3f) { /* read controller RAM */
+        /* GUEST: the command's low 5 bits index the 32-byte RAM. */
         i8042_queue(r, r->ram[cmd & 0x1f], 0);
         return;
     }

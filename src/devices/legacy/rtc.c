@@ -199,6 +199,8 @@ static bool rtc_is_alarm_byte(unsigned idx)
     return idx == RTC_SECONDS_ALARM || idx == RTC_MINUTES_ALARM || idx == RTC_HOURS_ALARM;
 }
 
+/* GUEST: idx comes from the index port, masked to 0-0x7f on write, so it
+ * always indexes the 128-byte cmos[] (also in rtc_write_reg). */
 static uint8_t rtc_read_reg(struct rtc *rtc, unsigned idx)
 {
     struct rtc_regs *r = &rtc->regs;

@@ -117,17 +117,15 @@ static void uart_rx_clear(struct uart *u)
 }
 
 /* Appends one byte; on a full FIFO the byte is lost and OE is set. */
-static bool uart_rx_push(struct uart_regs *r, uint8_t byte)
+static void uart_rx_push(struct uart_regs *r, uint8_t byte)
 {
-    unsigned cap = uart_rx_capacity(r);
-    if (r->rx_count >= cap) {
+    if (r->rx_count >= uart_rx_capacity(r)) {
         r->lsr |= UART_LSR_OE;
-        return false;
+        return;
     }
     r->rx[(r->rx_head + r->rx_count) % UART_FIFO_SIZE] = byte;
     r->rx_count++;
     r->lsr |= UART_LSR_DR;
-    return true;
 }
 
 static uint8_t uart_rx_pop(struct uart *u)

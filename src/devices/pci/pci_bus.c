@@ -196,6 +196,8 @@ static bool cfg_access_ok(unsigned busno, unsigned devfn, unsigned reg, unsigned
 uint32_t pci_bus_config_read(struct pci_bus *b, unsigned busno, unsigned devfn, unsigned reg,
                              unsigned size)
 {
+    /* GUEST: devfn < 256 indexes dev[]; reg + size stays inside the 4 KiB
+     * config arrays (checked here, then per byte against cfg_size). */
     if (!cfg_access_ok(busno, devfn, reg, size))
         return (uint32_t)all_ones(size);
     pthread_mutex_lock(&b->cfg_lock);
@@ -222,6 +224,7 @@ uint32_t pci_bus_config_read(struct pci_bus *b, unsigned busno, unsigned devfn, 
 void pci_bus_config_write(struct pci_bus *b, unsigned busno, unsigned devfn, unsigned reg,
                           unsigned size, uint32_t val)
 {
+    /* GUEST: same bounds as pci_bus_config_read. */
     if (!cfg_access_ok(busno, devfn, reg, size))
         return;
     pthread_mutex_lock(&b->cfg_lock);

@@ -186,6 +186,8 @@ int pci_add_capability(struct pci_dev *d, uint8_t id, unsigned len)
     return (int)off;
 }
 
+/* GUEST: every byte offset is compared with cfg_size (<= the array size)
+ * before it indexes config[], wmask[] or w1cmask[] (also on write). */
 uint32_t pci_dev_config_read(const struct pci_dev *d, unsigned off, unsigned size)
 {
     uint32_t v = 0;

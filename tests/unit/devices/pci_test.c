@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -22,8 +23,9 @@
  * BAR1 32 bytes of I/O, BAR2/3 a 16 KiB 64-bit prefetchable BAR. */
 struct testdev {
     struct pci_dev pci;
-    uint64_t last_off, last_val;
-    unsigned last_bar, reads, writes;
+    /* Atomic: BAR handlers run on several vCPU threads at once. */
+    _Atomic uint64_t last_off, last_val;
+    _Atomic unsigned last_bar, reads, writes;
     unsigned maps;
     uint64_t map_addr[PCI_NUM_BARS];
     bool map_active[PCI_NUM_BARS];
@@ -622,7 +624,7 @@ static void test_cf9_forwarding(void **state)
 struct hammer {
     struct fixture *f;
     atomic_int stop;
-    unsigned hits, misses;
+    atomic_uint hits, misses;
 };
 
 static void *hammer_main(void *arg)
@@ -631,11 +633,11 @@ static void *hammer_main(void *arg)
     while (!atomic_load(&h->stop)) {
         uint64_t v = mmio_read(h->f, 0xc0010010, 4);
         if (v == 0x10)
-            h->hits++;
+            atomic_fetch_add(&h->hits, 1);
         else if (v == 0xffffffff)
-            h->misses++;
+            atomic_fetch_add(&h->misses, 1);
         else
-            abort();
+            abort(); /* a torn or stale mapping */
     }
     return NULL;
 }
@@ -649,14 +651,21 @@ static void test_bar_moves_under_load(void **state)
     pthread_t t[2];
     for (unsigned i = 0; i < 2; i++)
         assert_int_equal(pthread_create(&t[i], NULL, hammer_main, &h), 0);
-    for (unsigned i = 0; i < 2000; i++) {
+    /* Move and toggle the BAR until the readers have done a fair number of
+     * accesses (bounded, in case the machine is very slow). */
+    for (unsigned i = 0; i < 1000000; i++) {
+        if (i >= 2000 && atomic_load(&h.hits) + atomic_load(&h.misses) >= 20000)
+            break;
         m1_write(f, devfn, PCI_BAR0, i % 2 ? 0xc0010000 : 0xc0050000, 4);
         m1_write(f, devfn, PCI_COMMAND, i % 3 ? PCI_COMMAND_MEMORY : 0, 2);
+        if (i % 64 == 0)
+            sched_yield();
     }
     atomic_store(&h.stop, 1);
     for (unsigned i = 0; i < 2; i++)
         pthread_join(t[i], NULL);
-    assert_true(h.hits + h.misses > 0);
+    assert_true(atomic_load(&h.hits) > 0);
+    assert_true(atomic_load(&h.misses) > 0);
 }
 
 int main(void)

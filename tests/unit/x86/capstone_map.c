@@ -161,6 +161,7 @@ struct cmap {
     uint64_t checked, disagree, exc[EX_COUNT];
     unsigned reported;
     bool triage;          /* CMAP_TRIAGE set: print every disagreement */
+    int show;             /* CMAP_SHOW=<n>: print the cases of exception n */
 };
 
 static uint64_t mask_bytes(uint64_t v, unsigned bytes)
@@ -179,6 +180,7 @@ struct cmap *cmap_new(void)
         return NULL;
     }
     m->triage = getenv("CMAP_TRIAGE") != NULL;
+    m->show = getenv("CMAP_SHOW") ? atoi(getenv("CMAP_SHOW")) : -1;
     return m;
 }
 
@@ -807,6 +809,13 @@ enum cmap_verdict cmap_check(struct cmap *m, const uint8_t *bytes, size_t n, enu
     }
     if (v >= 0) {
         m->exc[v]++;
+        if (v == m->show) {
+            printf("EXCEPTION %d at 0x%llx:", v, (unsigned long long)addr);
+            for (size_t i = 0; i < n && i < 15; i++)
+                printf(" %02x", bytes[i]);
+            printf(" | ours: %s len %d | capstone: %s %s\n", r > 0 ? x86_op_name(in.op) : "#UD", r,
+                   theirs ? c.mnemonic : "invalid", theirs ? c.op_str : "");
+        }
         return CMAP_EXCEPTION;
     }
     return CMAP_AGREE;

@@ -86,9 +86,13 @@ static void fix_enter_levels(struct diff_env *env, struct diff_form *forms, unsi
 {
     for (unsigned i = 0; i < n; i++) {
         struct diff_form *f = &forms[i];
-        if (f->bytes[f->len - 3] != 0xc8 || f->len >= 15)
+        if (strncmp(f->name, "enter", 5) || f->bytes[f->len - 3] != 0xc8 || f->len >= 15)
             continue;
         static const uint8_t levels[] = { 0, 1, 2, 5, 31, 33 };
+        if (diff_rand(env) & 3) { /* mostly allocations that fit the stack area */
+            uint16_t alloc = (uint16_t)diff_rand_below(env, 512);
+            memcpy(&f->bytes[f->len - 2], &alloc, 2);
+        }
         f->bytes[f->len++] = levels[diff_rand_below(env, sizeof(levels))];
     }
 }
@@ -123,8 +127,10 @@ static void test_stack(void **state)
     for (int m = 0; m < 2; m++) {
         enum diff_mode mode = m == 0 ? DIFF_M64 : DIFF_M32;
         unsigned n = 0;
-        for (unsigned i = 0; i < sizeof(stack64) / sizeof(stack64[0]); i++)
-            diff_build(&env, &stack64[i], mode, forms, &n, MAX);
+        for (unsigned rep = 0; rep < 4; rep++) /* more random ENTER variants */
+            for (unsigned i = 0; i < sizeof(stack64) / sizeof(stack64[0]); i++)
+                if (rep == 0 || !strncmp(stack64[i].name, "enter", 5))
+                    diff_build(&env, &stack64[i], mode, forms, &n, MAX);
         fix_enter_levels(&env, forms, n);
         for (unsigned i = 0; i < sizeof(raw) / sizeof(raw[0]); i++) {
             if (raw[i].mode != mode)
