@@ -44,7 +44,7 @@ int fadt_write(uint8_t *out, size_t cap, const struct acpi_config *c, uint64_t f
     /* C2/C3 latencies above 100/1000 us mean "not supported". */
     f.p_lvl2_lat = 101;
     f.p_lvl3_lat = 1001;
-    f.century = 0; /* no CMOS century register: the RTC need not keep one */
+    f.century = c->has_rtc ? 0x32 : 0; /* CMOS century register (the RTC keeps it) */
 
     f.iapc_boot_arch = FADT_IAPC_LEGACY_DEVICES | FADT_IAPC_NO_VGA;
     if (c->has_i8042)

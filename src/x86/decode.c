@@ -43,6 +43,7 @@ struct dec {
     unsigned pos;   /* next byte to read */
     unsigned rex;   /* the REX byte, 0 if none */
     unsigned modrm; /* valid when the row has A_MODRM */
+    bool regform;   /* ModRM.mod = 3, or mod ignored (MOV CR/DR) */
     unsigned attr;
     unsigned osz;   /* effective operand size 1, 2, 4, 8 */
     unsigned asz;   /* effective address size 2, 4, 8 */
@@ -84,19 +85,21 @@ static inline uint64_t trunc_to(uint64_t v, unsigned bytes)
     return bytes >= 8 ? v : v & ((1ull << (8 * bytes)) - 1);
 }
 
+/* Sizes of the fixed size codes (enum x86_osize up to SZ_X). */
+static const uint8_t fixed_size[SZ_X + 1] = {
+    [SZ_0] = 0, [SZ_B] = 1, [SZ_W] = 2, [SZ_D] = 4, [SZ_Q] = 8, [SZ_T] = 10, [SZ_X] = 16,
+};
+
 /* Resolves a size code (enum x86_osize) for a register (reg) or memory
  * operand. */
 static inline unsigned opnd_size(unsigned code, const struct dec *d, bool reg)
 {
     unsigned osz = d->osz;
+    if (likely(code == SZ_V))
+        return osz;
+    if (code <= SZ_X)
+        return fixed_size[code];
     switch (code) {
-    case SZ_B: return 1;
-    case SZ_W: return 2;
-    case SZ_D: return 4;
-    case SZ_Q: return 8;
-    case SZ_T: return 10;
-    case SZ_X: return 16;
-    case SZ_V: return osz;
     case SZ_Z: return osz == 2 ? 2 : 4;
     case SZ_Y: return osz == 8 ? 8 : 4;
     case SZ_P: return 2 + osz;
@@ -110,21 +113,6 @@ static inline unsigned opnd_size(unsigned code, const struct dec *d, bool reg)
     case SZ_FST: return osz == 2 ? 94 : 108;
     default: return 0;
     }
-}
-
-/* A general register operand; without REX, byte registers 4-7 are AH-BH. */
-static inline void set_gpr(struct x86_opnd *o, unsigned r, unsigned size, unsigned rex)
-{
-    o->kind = X86_OPND_GPR;
-    o->size = (uint8_t)size;
-    o->reg = (uint8_t)((size == 1 && !rex && r >= 4 && r < 8) ? (0x10 | r) : r);
-}
-
-static inline void set_reg(struct x86_opnd *o, enum x86_opnd_kind kind, unsigned r, unsigned size)
-{
-    o->kind = (uint8_t)kind;
-    o->size = (uint8_t)size;
-    o->reg = (uint8_t)r;
 }
 
 /* 16-bit addressing forms, SDM Vol. 2, Table 2-1: [BX+SI] ... [BX] */
@@ -216,40 +204,66 @@ static inline int decode_imm(struct dec *d, struct x86_insn *out, struct x86_opn
     return 0;
 }
 
-/* Fills one operand from its specification. */
-static int decode_opnd(struct dec *d, struct x86_insn *out, struct x86_opnd *o, x86_ospec spec,
-                       unsigned opcode)
+/* How each register-like operand kind is formed (table-driven so that the
+ * common operands cost no indirect branch). */
+enum { KC_REG, KC_RM, KC_IMM };            /* class */
+/* Where the register number comes from: a shift into the word
+ * modrm | (opcode & 7) << 8, whose bits 16+ are zero. */
+enum { SRC_RM = 0, SRC_REG = 3, SRC_OPC = 8, SRC_NONE = 16 };
+#define KF_MEM   0x1   /* KC_RM: memory form allowed */
+#define KF_REG   0x2   /* KC_RM: register form allowed */
+#define KF_CHECK 0x4   /* the register number needs validation (Sreg, CR, DR) */
+#define KF_CODE  0x8   /* the register number is the size code (OK_SEG) */
+
+struct kind_info {
+    uint8_t cls;    /* KC_* */
+    uint8_t out;    /* enum x86_opnd_kind of the register form */
+    uint8_t src;    /* SRC_* */
+    uint8_t ext;    /* REX bit that adds 8 to the number (REX_R, REX_B or 0) */
+    uint8_t fixed;  /* added to the number: the fixed register of OK_RAX... */
+    uint8_t size;   /* register size; 0: from the size code */
+    uint8_t flags;  /* KF_* */
+};
+
+static const struct kind_info kind_info[] = {
+    [OK_E] = { KC_RM, X86_OPND_GPR, SRC_RM, REX_B, 0, 0, KF_MEM | KF_REG },
+    [OK_M] = { KC_RM, X86_OPND_GPR, SRC_RM, REX_B, 0, 0, KF_MEM },
+    [OK_R] = { KC_RM, X86_OPND_GPR, SRC_RM, REX_B, 0, 0, KF_REG },
+    [OK_G] = { KC_REG, X86_OPND_GPR, SRC_REG, REX_R, 0, 0, 0 },
+    [OK_Z] = { KC_REG, X86_OPND_GPR, SRC_OPC, REX_B, 0, 0, 0 },
+    [OK_I] = { KC_IMM, 0, 0, 0, 0, 0, 0 },
+    [OK_IS] = { KC_IMM, 0, 0, 0, 0, 0, 0 },
+    [OK_J] = { KC_IMM, 0, 0, 0, 0, 0, 0 },
+    [OK_O] = { KC_IMM, 0, 0, 0, 0, 0, 0 },
+    [OK_A] = { KC_IMM, 0, 0, 0, 0, 0, 0 },
+    [OK_ONE] = { KC_IMM, 0, 0, 0, 0, 0, 0 },
+    [OK_RAX] = { KC_REG, X86_OPND_GPR, SRC_NONE, 0, X86_RAX, 0, 0 },
+    [OK_RCX] = { KC_REG, X86_OPND_GPR, SRC_NONE, 0, X86_RCX, 0, 0 },
+    [OK_RDX] = { KC_REG, X86_OPND_GPR, SRC_NONE, 0, X86_RDX, 0, 0 },
+    [OK_S] = { KC_REG, X86_OPND_SREG, SRC_REG, 0, 0, 2, KF_CHECK },
+    [OK_SEG] = { KC_REG, X86_OPND_SREG, SRC_NONE, 0, 0, 2, KF_CODE },
+    [OK_C] = { KC_REG, X86_OPND_CR, SRC_REG, REX_R, 0, 0, KF_CHECK },
+    [OK_D] = { KC_REG, X86_OPND_DR, SRC_REG, REX_R, 0, 0, KF_CHECK },
+    [OK_V] = { KC_REG, X86_OPND_XMM, SRC_REG, REX_R, 0, 16, 0 },
+    [OK_W] = { KC_RM, X86_OPND_XMM, SRC_RM, REX_B, 0, 16, KF_MEM | KF_REG },
+    [OK_U] = { KC_RM, X86_OPND_XMM, SRC_RM, REX_B, 0, 16, KF_REG },
+    [OK_P] = { KC_REG, X86_OPND_MMX, SRC_REG, 0, 0, 8, 0 },
+    [OK_Q] = { KC_RM, X86_OPND_MMX, SRC_RM, 0, 0, 8, KF_MEM | KF_REG },
+    [OK_N] = { KC_RM, X86_OPND_MMX, SRC_RM, 0, 0, 8, KF_REG },
+    [OK_XMM0] = { KC_REG, X86_OPND_XMM, SRC_NONE, 0, 0, 16, 0 },
+    [OK_ST0] = { KC_REG, X86_OPND_ST, SRC_NONE, 0, 0, 10, 0 },
+    [OK_STI] = { KC_REG, X86_OPND_ST, SRC_RM, 0, 0, 10, 0 },
+};
+
+/* Immediate-like operands: Ib/Iw/Iz/Iv, sign-extended Ib, Jb/Jz, moffs,
+ * far pointers and the constant 1. */
+static int decode_imm_opnd(struct dec *d, struct x86_insn *out, struct x86_opnd *o,
+                           unsigned kind, unsigned code)
 {
-    const unsigned code = X86_OSPEC_SIZE(spec);
-    const unsigned rex = d->rex;
-    const bool regform = d->modrm >= 0xc0;
-    const unsigned reg = (d->modrm >> 3) & 7, rm = d->modrm & 7;
-    const unsigned rexr = rex & REX_R ? 8 : 0, rexb = rex & REX_B ? 8 : 0;
     uint64_t v;
     int r;
 
-    switch (X86_OSPEC_KIND(spec)) {
-    case OK_E:
-        if (regform) {
-            set_gpr(o, rm | rexb, opnd_size(code, d, true), rex);
-            return 0;
-        }
-        goto mem;
-    case OK_M:
-        if (regform)
-            return X86_DECODE_UD;
-        goto mem;
-    case OK_R:
-        if (!regform && !(d->attr & A_MODIGN))
-            return X86_DECODE_UD;
-        set_gpr(o, rm | rexb, opnd_size(code, d, true), rex);
-        return 0;
-    case OK_G:
-        set_gpr(o, reg | rexr, opnd_size(code, d, true), rex);
-        return 0;
-    case OK_Z:
-        set_gpr(o, (opcode & 7) | rexb, opnd_size(code, d, true), rex);
-        return 0;
+    switch (kind) {
     case OK_I:
         switch (code) {
         case SZ_B: return decode_imm(d, out, o, 1, false, 1);
@@ -264,19 +278,17 @@ static int decode_opnd(struct dec *d, struct x86_insn *out, struct x86_opnd *o, 
         if ((r = fetch(d, n, &v)) < 0)
             return r;
         out->imm = sext(v, n);
-        d->have_imm = true;
         o->kind = X86_OPND_REL;
         o->size = (uint8_t)d->osz;
-        return 0;
+        break;
     }
     case OK_O:
         if ((r = fetch(d, d->asz, &v)) < 0)
             return r;
         out->imm = v;
-        d->have_imm = true;
         o->kind = X86_OPND_MOFFS;
         o->size = (uint8_t)opnd_size(code, d, false);
-        return 0;
+        break;
     case OK_A: {
         unsigned n = d->osz == 2 ? 2 : 4;
         if ((r = fetch(d, n, &v)) < 0)
@@ -285,113 +297,102 @@ static int decode_opnd(struct dec *d, struct x86_insn *out, struct x86_opnd *o, 
         if ((r = fetch(d, 2, &v)) < 0)
             return r;
         out->imm2 = (uint32_t)v;
-        d->have_imm = true;
         o->kind = X86_OPND_FAR;
         o->size = (uint8_t)(n + 2);
-        return 0;
+        break;
     }
-    case OK_ONE:
+    default: /* OK_ONE */
         out->imm = 1;
-        d->have_imm = true;
         o->kind = X86_OPND_IMM;
         o->size = 1;
-        return 0;
-    case OK_RAX:
-        set_gpr(o, X86_RAX, opnd_size(code, d, true), rex);
-        return 0;
-    case OK_RCX:
-        set_gpr(o, X86_RCX, 1, rex);
-        return 0;
-    case OK_RDX:
-        set_gpr(o, X86_RDX, 2, rex);
-        return 0;
-    case OK_S:
-        if (reg > X86_GS)
-            return X86_DECODE_UD;
-        set_reg(o, X86_OPND_SREG, reg, 2);
-        return 0;
-    case OK_SEG:
-        set_reg(o, X86_OPND_SREG, code, 2);
-        return 0;
-    case OK_C: {
-        /* CR0, CR2-CR4 and CR8 exist; the others are #UD (SDM MOV-CR) */
-        unsigned cr = reg | rexr;
-        if (cr > 8 || !((1u << cr) & 0x11d))
-            return X86_DECODE_UD;
-        set_reg(o, X86_OPND_CR, cr, d->osz);
-        return 0;
+        break;
     }
-    case OK_D:
-        if (rexr)
-            return X86_DECODE_UD; /* DR8-DR15 do not exist */
-        set_reg(o, X86_OPND_DR, reg, d->osz);
-        return 0;
-    case OK_V:
-        set_reg(o, X86_OPND_XMM, reg | rexr, 16);
-        return 0;
-    case OK_W:
-        if (regform) {
-            set_reg(o, X86_OPND_XMM, rm | rexb, 16);
-            return 0;
-        }
-        goto mem;
-    case OK_U:
-        if (!regform)
-            return X86_DECODE_UD;
-        set_reg(o, X86_OPND_XMM, rm | rexb, 16);
-        return 0;
-    case OK_P:
-        set_reg(o, X86_OPND_MMX, reg, 8);
-        return 0;
-    case OK_Q:
-        if (regform) {
-            set_reg(o, X86_OPND_MMX, rm, 8);
-            return 0;
-        }
-        goto mem;
-    case OK_N:
-        if (!regform)
-            return X86_DECODE_UD;
-        set_reg(o, X86_OPND_MMX, rm, 8);
-        return 0;
-    case OK_XMM0:
-        set_reg(o, X86_OPND_XMM, 0, 16);
-        return 0;
-    case OK_ST0:
-        set_reg(o, X86_OPND_ST, 0, 10);
-        return 0;
-    case OK_STI:
-        set_reg(o, X86_OPND_ST, rm, 10);
-        return 0;
-    default:
+    d->have_imm = true;
+    return 0;
+}
+
+/* Validates Sreg, CR and DR numbers: Sreg 6/7, CR1, CR5-CR7, CR9-CR15 and
+ * DR8-DR15 do not exist (SDM Vol. 2B, MOV). */
+static inline bool reg_exists(unsigned kind, unsigned r)
+{
+    switch (kind) {
+    case X86_OPND_SREG: return r <= X86_GS;
+    case X86_OPND_CR: return r <= 8 && ((1u << r) & 0x11d);
+    default: return r < 8; /* DR */
+    }
+}
+
+/* Fills one operand from its specification. */
+static int decode_opnd(struct dec *d, struct x86_insn *out, struct x86_opnd *o, x86_ospec spec,
+                       unsigned opcode)
+{
+    const unsigned kind = X86_OSPEC_KIND(spec), code = X86_OSPEC_SIZE(spec);
+    const bool regform = d->regform;
+
+    if (unlikely(kind >= ARRAY_SIZE(kind_info)))
         return X86_DECODE_UD;
+    const struct kind_info *k = &kind_info[kind];
+    if (k->cls == KC_IMM)
+        return decode_imm_opnd(d, out, o, kind, code);
+    if (k->cls == KC_RM && !regform) {
+        if (!(k->flags & KF_MEM))
+            return X86_DECODE_UD;
+        o->kind = X86_OPND_MEM;
+        o->size = (uint8_t)opnd_size(code, d, false);
+        return 0;
     }
-mem:
-    o->kind = X86_OPND_MEM;
-    o->size = (uint8_t)opnd_size(code, d, false);
+    if (k->cls == KC_RM && !(k->flags & KF_REG))
+        return X86_DECODE_UD;
+
+    /* a register: number from ModRM.reg, ModRM.rm or the opcode, + REX */
+    unsigned fields = d->modrm | (opcode & 7) << 8;
+    unsigned r = ((fields >> k->src) & 7) + k->fixed + ((d->rex & k->ext) ? 8 : 0);
+    if (unlikely(k->flags & (KF_CHECK | KF_CODE))) {
+        if (k->flags & KF_CODE)
+            r = code;
+        else if (!reg_exists(k->out, r))
+            return X86_DECODE_UD;
+    }
+    o->kind = k->out;
+    o->reg = (uint8_t)r;
+    if (k->out == X86_OPND_GPR) {
+        unsigned size = opnd_size(code, d, true);
+        o->size = (uint8_t)size;
+        /* without REX, byte registers 4-7 are AH, CH, DH, BH */
+        if (size == 1 && !d->rex && r >= 4 && r < 8)
+            o->reg = (uint8_t)(0x10 | r);
+    } else {
+        o->size = (uint8_t)(k->size ? k->size : d->osz);
+    }
     return 0;
 }
 
 /* Follows link rows down to the leaf for this encoding. */
 static inline const struct x86_opdesc *resolve(const struct x86_opdesc *desc, struct dec *d,
-                                               unsigned pfxsel)
+                                               unsigned flags, unsigned rep)
 {
     unsigned attr = desc->attr;
-    for (;;) {
-        unsigned idx;
-        switch ((enum x86_link)(attr >> A_LINK_SHIFT)) {
-        case LINK_NONE: d->attr = attr; return desc;
-        case LINK_REG: idx = (d->modrm >> 3) & 7; break;
-        case LINK_RM: idx = d->modrm & 7; break;
-        case LINK_MOD: idx = d->modrm >= 0xc0; break;
-        case LINK_PFX: idx = pfxsel; break;
-        case LINK_W: idx = (d->rex & REX_W) != 0; break;
-        case LINK_REXB: idx = d->rex & REX_B; break;
-        default: idx = d->m64; break; /* LINK_MODE */
-        }
-        desc = &desc->next[idx];
-        attr = (attr & ((1u << A_LINK_SHIFT) - 1)) | desc->attr;
+    if (likely(!(attr >> A_LINK_SHIFT))) {
+        d->attr = attr;
+        return desc;
     }
+    /* The selectors of all link kinds packed in one word, each at the
+     * position link_shift[] gives, 3 bits wide (enum x86_link order). The
+     * mandatory prefix: F2/F3 take precedence over 66. */
+    static const uint8_t link_shift[8] = { 24, 0, 3, 6, 9, 12, 15, 18 };
+    unsigned pfxsel = rep == X86_PFX_REP     ? 2
+                      : rep == X86_PFX_REPNE ? 3
+                      : (flags & X86_PFX_OPSZ) ? 1
+                                               : 0;
+    unsigned selw = ((d->modrm >> 3) & 7) | (d->modrm & 7) << 3 | (d->modrm >= 0xc0) << 6 |
+                    pfxsel << 9 | ((d->rex & REX_W) != 0) << 12 | (d->rex & REX_B) << 15 |
+                    (unsigned)d->m64 << 18;
+    do {
+        desc = &desc->next[(selw >> link_shift[attr >> A_LINK_SHIFT]) & 7];
+        attr = (attr & ((1u << A_LINK_SHIFT) - 1)) | desc->attr;
+    } while (attr >> A_LINK_SHIFT);
+    d->attr = attr;
+    return desc;
 }
 
 /* Effective operand size (SDM Vol. 1, 3.6 and 3.6.1, Table 3-4). */
@@ -482,9 +483,7 @@ int x86_decode(const uint8_t *bytes, size_t avail, enum x86_mode mode, struct x8
             return short_error(d.pos + 1);
         d.modrm = bytes[d.pos++];
     }
-    /* Mandatory prefix: F2/F3 take precedence over 66 */
-    unsigned pfxsel = rep == X86_PFX_REP ? 2 : rep == X86_PFX_REPNE ? 3 : (flags & X86_PFX_OPSZ) ? 1 : 0;
-    desc = resolve(desc, &d, pfxsel);
+    desc = resolve(desc, &d, flags, rep);
     const unsigned attr = d.attr;
     if (desc->op == X86_OP_INVALID)
         return X86_DECODE_UD;
@@ -502,7 +501,8 @@ int x86_decode(const uint8_t *bytes, size_t avail, enum x86_mode mode, struct x8
 
     /* ModRM memory operand (MOV CR/DR ignore mod: always registers) */
     out->seg = X86_DS;
-    if ((attr & A_MODRM) && d.modrm < 0xc0 && !(attr & A_MODIGN)) {
+    d.regform = d.modrm >= 0xc0 || (attr & A_MODIGN);
+    if ((attr & A_MODRM) && !d.regform) {
         int r = decode_mem(&d, out);
         if (r < 0)
             return r;
@@ -514,10 +514,11 @@ int x86_decode(const uint8_t *bytes, size_t avail, enum x86_mode mode, struct x8
 
     /* Operands, immediates in encoding order */
     unsigned n = 0;
-    for (; n < ARRAY_SIZE(desc->opnd) && desc->opnd[n]; n++) {
+    while (n < ARRAY_SIZE(desc->opnd) && desc->opnd[n]) {
         int r = decode_opnd(&d, out, &out->opnd[n], desc->opnd[n], b);
-        if (r < 0)
+        if (unlikely(r < 0))
             return r;
+        n++;
     }
 
     /* LOCK needs a lockable instruction with a memory destination; the

@@ -119,7 +119,7 @@ static int tss_read(struct x86_cpu *cpu, uint32_t off, unsigned len, uint32_t ex
 int x86_tss_stack(struct x86_cpu *cpu, unsigned dpl, unsigned ist, uint32_t ext, uint16_t *ss,
                   uint64_t *sp)
 {
-    uint64_t v;
+    uint64_t v = 0;
     int rc;
     if (cpu->s.efer & X86_EFER_LMA) {
         /* 64-bit TSS: RSP0-2 at 4, IST1-7 at 0x24 (SDM Vol. 3A, Figure 8-11). */

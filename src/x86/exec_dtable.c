@@ -177,8 +177,9 @@ static bool privilege_ok(const struct x86_cpu *cpu, uint16_t sel, const struct x
     return dpl >= cpu->cpl && dpl >= (sel & 3u);
 }
 
-/* System types LAR (lar = true) and LSL accept (SDM Vol. 2, Tables 3-55
- * and 3-60 / 4-?: in IA-32e mode only LDT, 64-bit TSSs and call gates). */
+/* System types LAR (lar = true) and LSL accept (SDM Vol. 2, the "valid
+ * descriptor types" tables of LAR and LSL): in IA-32e mode only the LDT,
+ * 64-bit TSSs and (LAR) 64-bit call gates. */
 static bool sys_type_ok(const struct x86_cpu *cpu, unsigned type, bool lar)
 {
     switch (type) {

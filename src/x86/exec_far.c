@@ -28,7 +28,7 @@ static int far_pointer(struct x86_cpu *cpu, const struct x86_insn *in, uint16_t 
     if (o->kind != X86_OPND_MEM || (o->size != 4 && o->size != 6 && o->size != 10))
         return x86_raise(cpu, X86_EXC_UD);
     unsigned osz = o->size - 2u;
-    uint64_t ea = x86_ea(cpu, in), v;
+    uint64_t ea = x86_ea(cpu, in), v = 0;
     int rc = x86_mem_read(cpu, in->seg, ea, osz, off);
     if (rc)
         return rc;
@@ -278,8 +278,8 @@ static int far_gate(struct x86_cpu *cpu, uint16_t sel, const struct x86_desc *ga
 
 static int far_transfer(struct x86_cpu *cpu, const struct x86_insn *in, bool call)
 {
-    uint16_t sel;
-    uint64_t off;
+    uint16_t sel = 0;
+    uint64_t off = 0;
     int rc = far_pointer(cpu, in, &sel, &off);
     if (rc)
         return rc;

@@ -1,7 +1,7 @@
 /* Operand plumbing shared by the instruction families (see exec_opnd.h). */
 #include "x86/exec_opnd.h"
 
-int x86_opnd_read(struct x86_cpu *cpu, const struct x86_insn *in, unsigned i, uint64_t *val)
+int x86_opnd_read_slow(struct x86_cpu *cpu, const struct x86_insn *in, unsigned i, uint64_t *val)
 {
     const struct x86_opnd *o = &in->opnd[i];
     switch (o->kind) {
@@ -24,7 +24,7 @@ int x86_opnd_read(struct x86_cpu *cpu, const struct x86_insn *in, unsigned i, ui
     }
 }
 
-int x86_opnd_write(struct x86_cpu *cpu, const struct x86_insn *in, unsigned i, uint64_t val)
+int x86_opnd_write_slow(struct x86_cpu *cpu, const struct x86_insn *in, unsigned i, uint64_t val)
 {
     const struct x86_opnd *o = &in->opnd[i];
     switch (o->kind) {
@@ -40,17 +40,10 @@ int x86_opnd_write(struct x86_cpu *cpu, const struct x86_insn *in, unsigned i, u
     }
 }
 
-int x86_dst_begin(struct x86_cpu *cpu, const struct x86_insn *in, unsigned i, struct x86_dst *d,
-                  uint64_t *old)
+int x86_dst_begin_mem(struct x86_cpu *cpu, const struct x86_insn *in, unsigned i,
+                      struct x86_dst *d, uint64_t *old)
 {
     const struct x86_opnd *o = &in->opnd[i];
-    d->size = o->size;
-    if (o->kind == X86_OPND_GPR) {
-        d->mem = false;
-        d->reg = o->reg;
-        *old = x86_gpr_read(cpu, o->reg, o->size);
-        return X86_EXEC_OK;
-    }
     if (o->kind != X86_OPND_MEM)
         return X86_EXEC_UNSUPPORTED;
     d->mem = true;

@@ -55,11 +55,33 @@ static inline uint64_t x86_ea(const struct x86_cpu *cpu, const struct x86_insn *
 
 /* ---- Generic operands ---------------------------------------------------- */
 
-/* Reads operand i (GPR, MEM, IMM or SREG selector) at its own size. */
-int x86_opnd_read(struct x86_cpu *cpu, const struct x86_insn *in, unsigned i, uint64_t *val);
+/* Out-of-line parts of the accessors below (memory and the rarer kinds). */
+int x86_opnd_read_slow(struct x86_cpu *cpu, const struct x86_insn *in, unsigned i, uint64_t *val);
+int x86_opnd_write_slow(struct x86_cpu *cpu, const struct x86_insn *in, unsigned i, uint64_t val);
 
-/* Writes operand i (GPR or MEM) at its own size. */
-int x86_opnd_write(struct x86_cpu *cpu, const struct x86_insn *in, unsigned i, uint64_t val);
+/* Reads operand i (GPR, MEM, MOFFS, IMM or SREG selector) at its own size. */
+static inline int x86_opnd_read(struct x86_cpu *cpu, const struct x86_insn *in, unsigned i,
+                                uint64_t *val)
+{
+    const struct x86_opnd *o = &in->opnd[i];
+    if (likely(o->kind == X86_OPND_GPR)) {
+        *val = x86_gpr_read(cpu, o->reg, o->size);
+        return X86_EXEC_OK;
+    }
+    return x86_opnd_read_slow(cpu, in, i, val);
+}
+
+/* Writes operand i (GPR, MEM or MOFFS) at its own size. */
+static inline int x86_opnd_write(struct x86_cpu *cpu, const struct x86_insn *in, unsigned i,
+                                 uint64_t val)
+{
+    const struct x86_opnd *o = &in->opnd[i];
+    if (likely(o->kind == X86_OPND_GPR)) {
+        x86_gpr_write(cpu, o->reg, o->size, val);
+        return X86_EXEC_OK;
+    }
+    return x86_opnd_write_slow(cpu, in, i, val);
+}
 
 /* A destination that is read, modified and written back (ADD r/m, ...). */
 struct x86_dst {
@@ -69,10 +91,24 @@ struct x86_dst {
     uint8_t size;
 };
 
+int x86_dst_begin_mem(struct x86_cpu *cpu, const struct x86_insn *in, unsigned i,
+                      struct x86_dst *d, uint64_t *old);
+
 /* Reads the destination operand i; for memory, checks write permission and,
  * with LOCK, prepares an atomic update. */
-int x86_dst_begin(struct x86_cpu *cpu, const struct x86_insn *in, unsigned i, struct x86_dst *d,
-                  uint64_t *old);
+static inline int x86_dst_begin(struct x86_cpu *cpu, const struct x86_insn *in, unsigned i,
+                                struct x86_dst *d, uint64_t *old)
+{
+    const struct x86_opnd *o = &in->opnd[i];
+    d->size = o->size;
+    if (likely(o->kind == X86_OPND_GPR)) {
+        d->mem = false;
+        d->reg = o->reg;
+        *old = x86_gpr_read(cpu, o->reg, o->size);
+        return X86_EXEC_OK;
+    }
+    return x86_dst_begin_mem(cpu, in, i, d, old);
+}
 
 /* Writes the new value back (plain store, also for LOCK without a CAS loop). */
 static inline int x86_dst_commit(struct x86_cpu *cpu, const struct x86_dst *d, uint64_t val)

@@ -60,12 +60,29 @@ typedef union x86_vec {
 /* ---- Availability (SDM Vol. 3A, 2.5 CR0.EM/TS/MP, 13.1; Vol. 2 per
  * instruction "Exceptions" tables) --------------------------------------- */
 
-/* x87: an unmasked exception is waiting for the next waiting instruction
- * (FSW.ES, or flags whose mask bits are clear after FLDENV/FXRSTOR). */
+/* x87: an unmasked exception is waiting for the next waiting instruction:
+ * an exception flag whose mask bit is clear. The hardware derives FSW.ES
+ * (and B) from exactly this whenever the status or control word is loaded
+ * (FLDCW, FLDENV, FRSTOR, FXRSTOR), so a stale ES alone is not pending. */
 static inline bool x86_x87_pending(const struct x86_cpu *cpu)
 {
     const struct x86_fxstate *fx = &cpu->s.fx;
-    return (fx->fsw & X86_FSW_ES) || (fx->fsw & ~fx->fcw & X86_FCW_MASKS);
+    return (fx->fsw & ~fx->fcw & X86_FCW_MASKS) != 0;
+}
+
+/* FSW with ES and B recomputed from the flags and masks. */
+static inline uint16_t x86_x87_status(uint16_t fsw, uint16_t fcw)
+{
+    fsw &= (uint16_t)~(X86_FSW_ES | X86_FSW_B);
+    if (fsw & ~fcw & X86_FCW_MASKS)
+        fsw |= X86_FSW_ES | X86_FSW_B;
+    return fsw;
+}
+
+/* FCW as the hardware keeps it: bit 6 reads as 1, bits 15:13 as 0. */
+static inline uint16_t x86_x87_control(uint16_t fcw)
+{
+    return (uint16_t)((fcw & 0x1f3f) | 0x40);
 }
 
 /* SSE/SSE2/SSE3/SSSE3/SSE4 instructions: CR0.EM or CR4.OSFXSR clear ->
@@ -104,21 +121,34 @@ static inline int x86_x87_check(struct x86_cpu *cpu, bool waiting)
     return X86_EXEC_OK;
 }
 
-/* True when one of the instruction's operands is an MMX register. */
-static inline bool x86_insn_has_mmx(const struct x86_insn *in)
+/* True when one of the instruction's operands is of the given kind. */
+static inline bool x86_insn_has_kind(const struct x86_insn *in, unsigned kind)
 {
     for (unsigned i = 0; i < in->nopnd && i < 4; i++) {
-        if (in->opnd[i].kind == X86_OPND_MMX)
+        if (in->opnd[i].kind == kind)
             return true;
     }
     return false;
 }
 
-/* The check for an instruction of the MMX/SSE integer families: the MMX
- * rules when an MMX register takes part, else the SSE rules. */
+static inline bool x86_insn_has_mmx(const struct x86_insn *in)
+{
+    return x86_insn_has_kind(in, X86_OPND_MMX);
+}
+
+/* The check for an instruction of the MMX/SSE integer and move families:
+ * MMX-only forms (including the ones SSE/SSE2/SSSE3 added, like PSHUFW
+ * or PSHUFB mm) follow the MMX rules; forms with XMM operands the SSE
+ * rules, plus #MF when they also use an MMX register (MOVQ2DQ, MOVDQ2Q). */
 static inline int x86_simd_check(struct x86_cpu *cpu, const struct x86_insn *in)
 {
-    return x86_insn_has_mmx(in) ? x86_mmx_check(cpu) : x86_sse_check(cpu);
+    bool mmx = x86_insn_has_mmx(in);
+    if (mmx && !x86_insn_has_kind(in, X86_OPND_XMM))
+        return x86_mmx_check(cpu);
+    int rc = x86_sse_check(cpu);
+    if (likely(!rc) && mmx && unlikely(x86_x87_pending(cpu)))
+        return x86_raise(cpu, X86_EXC_MF);
+    return rc;
 }
 
 /* ---- XMM registers ------------------------------------------------------ */

@@ -126,7 +126,7 @@ static int dr_access_check(struct x86_cpu *cpu)
 
 int x86_exec_mov_to_dr(struct x86_cpu *cpu, const struct x86_insn *in)
 {
-    unsigned idx;
+    unsigned idx = 0;
     int rc = dr_index(cpu, in->opnd[0].reg, &idx);
     if (rc || (rc = dr_access_check(cpu)))
         return rc;
@@ -143,7 +143,7 @@ int x86_exec_mov_to_dr(struct x86_cpu *cpu, const struct x86_insn *in)
 
 int x86_exec_mov_from_dr(struct x86_cpu *cpu, const struct x86_insn *in)
 {
-    unsigned idx;
+    unsigned idx = 0;
     int rc = dr_index(cpu, in->opnd[1].reg, &idx);
     if (rc || (rc = dr_access_check(cpu)))
         return rc;
