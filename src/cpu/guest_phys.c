@@ -28,7 +28,7 @@ static bool phys_pt_set_bits(void *ctx, uint64_t pa, uint64_t old, uint64_t bits
 
 struct x86_phys_ops guest_phys_ops(struct guest_mem *m)
 {
-    return (struct x86_phys_ops){ phys_pt_read, phys_pt_set_bits, m };
+    return (struct x86_phys_ops){ phys_pt_read, phys_pt_set_bits, m, 0 };
 }
 
 bool guest_mmio_access(const struct bus *bus, uint64_t pa, uint8_t *data, unsigned len, bool write)

@@ -334,17 +334,14 @@ static int decode_opnd(struct dec *d, struct x86_insn *out, struct x86_opnd *o, 
     const struct kind_info *k = &kind_info[kind];
     if (k->cls == KC_IMM)
         return decode_imm_opnd(d, out, o, kind, code);
-    if (k->cls == KC_RM && !regform) {
-        if (!(k->flags & KF_MEM))
-            return X86_DECODE_UD;
-        o->kind = X86_OPND_MEM;
-        o->size = (uint8_t)opnd_size(code, d, false);
-        return 0;
-    }
-    if (k->cls == KC_RM && !(k->flags & KF_REG))
-        return X86_DECODE_UD;
 
-    /* a register: number from ModRM.reg, ModRM.rm or the opcode, + REX */
+    /* A register (number from ModRM.reg, ModRM.rm or the opcode, + REX),
+     * or for ModRM.rm kinds in their memory form the memory operand. The
+     * choice is made without a branch: it is as unpredictable as the code
+     * being decoded, and decode_mem() has just taken it once. */
+    const bool mem = (k->cls == KC_RM) & !regform;
+    if (unlikely(k->cls == KC_RM && !(k->flags & (mem ? KF_MEM : KF_REG))))
+        return X86_DECODE_UD;
     unsigned fields = d->modrm | (opcode & 7) << 8;
     unsigned r = ((fields >> k->src) & 7) + k->fixed + ((d->rex & k->ext) ? 8 : 0);
     if (unlikely(k->flags & (KF_CHECK | KF_CODE))) {
@@ -353,17 +350,13 @@ static int decode_opnd(struct dec *d, struct x86_insn *out, struct x86_opnd *o, 
         else if (!reg_exists(k->out, r))
             return X86_DECODE_UD;
     }
-    o->kind = k->out;
-    o->reg = (uint8_t)r;
-    if (k->out == X86_OPND_GPR) {
-        unsigned size = opnd_size(code, d, true);
-        o->size = (uint8_t)size;
-        /* without REX, byte registers 4-7 are AH, CH, DH, BH */
-        if (size == 1 && !d->rex && r >= 4 && r < 8)
-            o->reg = (uint8_t)(0x10 | r);
-    } else {
-        o->size = (uint8_t)(k->size ? k->size : d->osz);
-    }
+    const unsigned rsize = k->size ? k->size : opnd_size(code, d, true);
+    const unsigned msize = opnd_size(code, d, false);
+    if (k->out == X86_OPND_GPR && rsize == 1 && !d->rex && r >= 4 && r < 8)
+        r |= 0x10; /* without REX, byte registers 4-7 are AH, CH, DH, BH */
+    o->kind = mem ? X86_OPND_MEM : k->out;
+    o->reg = mem ? 0 : (uint8_t)r;
+    o->size = (uint8_t)(mem ? msize : rsize);
     return 0;
 }
 
@@ -478,10 +471,14 @@ int x86_decode(const uint8_t *bytes, size_t avail, enum x86_mode mode, struct x8
         }
     }
     const struct x86_opdesc *desc = &x86_decode_map[map][b];
-    if (desc->attr & A_MODRM) {
-        if (unlikely(d.pos >= d.lim))
+    {
+        /* the ModRM byte, if there is one (read without a branch) */
+        unsigned has_modrm = desc->attr & A_MODRM;
+        if (unlikely(has_modrm && d.pos >= d.lim))
             return short_error(d.pos + 1);
-        d.modrm = bytes[d.pos++];
+        d.modrm = d.pos < d.lim ? bytes[d.pos] : 0;
+        d.modrm &= -has_modrm;
+        d.pos += has_modrm;
     }
     desc = resolve(desc, &d, flags, rep);
     const unsigned attr = d.attr;
@@ -501,7 +498,7 @@ int x86_decode(const uint8_t *bytes, size_t avail, enum x86_mode mode, struct x8
 
     /* ModRM memory operand (MOV CR/DR ignore mod: always registers) */
     out->seg = X86_DS;
-    d.regform = d.modrm >= 0xc0 || (attr & A_MODIGN);
+    d.regform = (d.modrm >= 0xc0) | ((attr & A_MODIGN) != 0);
     if ((attr & A_MODRM) && !d.regform) {
         int r = decode_mem(&d, out);
         if (r < 0)

@@ -53,15 +53,17 @@ static uint32_t pf_code(const struct walk *w, bool present, bool rsvd)
     return ec;
 }
 
-/* Reserved bits of an entry above the physical-address width (52) and NX
- * when EFER.NXE is clear; large-page address bits below the page size. */
+/* Reserved bits of an entry: physical-address bits from MAXPHYADDR to 51,
+ * NX when EFER.NXE is clear, and large-page address bits below the page
+ * size. Bits 52-62 are ignored (software-available / protection keys). */
 static bool entry_reserved(const struct walk *w, uint64_t e, unsigned level, bool large)
 {
     if (w->entry_size == 4)
         return large && (e & (1ull << 21)); /* PSE-36 bit 21 is reserved */
     if ((e & PTE_NX) && !(w->s->efer & X86_EFER_NXE))
         return true;
-    if (e & 0x7ff0000000000000ull & ~PTE_NX)
+    unsigned maxphy = w->ops->maxphyaddr ? w->ops->maxphyaddr : 52;
+    if (maxphy < 52 && (e & (((1ull << 52) - 1) & ~((1ull << maxphy) - 1))))
         return true;
     if (large) {
         /* level 2 = 1 GiB, level 1 = 2 MiB; bit 12 is PAT */

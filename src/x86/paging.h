@@ -35,6 +35,9 @@ struct x86_phys_ops {
      * NULL: then A/D bits are not updated (read-only walks for diagnostics). */
     bool (*set_bits)(void *ctx, uint64_t pa, uint64_t old, uint64_t bits, unsigned size);
     void *ctx;
+    /* The CPU's physical-address width: entry bits from here to 51 are
+     * reserved. 0 means 52 (no reserved address bits). */
+    unsigned maxphyaddr;
 };
 
 struct x86_walk_result {

@@ -22,6 +22,7 @@
 #include "x86/emu.h"
 
 #define EMU_MAX_CPUS 64
+#define EMU_MAXPHYADDR 40 /* CPUID 0x80000008 says so too */
 #define EMU_BLOCK_MAX_INSNS 64
 #define EMU_BLOCK_HASH_BITS 14
 #define EMU_JUMP_CACHE_BITS 12

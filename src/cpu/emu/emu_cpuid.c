@@ -132,7 +132,7 @@ void emu_cpuid(struct cpu_vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
         out[3] = 1u << 8; /* invariant TSC */
         break;
     case 0x80000008:
-        out[0] = (48u << 8) | 40u; /* 48-bit linear, 40-bit physical addresses */
+        out[0] = (48u << 8) | EMU_MAXPHYADDR; /* linear and physical address widths */
         break;
     default:
         break;

@@ -73,13 +73,27 @@ static unsigned emu_tlb_perms(unsigned acc, const struct x86_walk_result *r, boo
 int emu_translate(struct cpu_vcpu *v, uint64_t la, unsigned acc, uint64_t *pa, uint8_t **host)
 {
     struct x86_cpu *x = &v->x;
-    const struct x86_phys_ops ops = guest_phys_ops(v->vm->env.mem);
+    struct x86_phys_ops ops = guest_phys_ops(v->vm->env.mem);
+    ops.maxphyaddr = EMU_MAXPHYADDR;
     struct x86_walk_result r;
     uint32_t ec;
     v->st.tlb_misses++;
     int rc = x86_walk(&x->s, &ops, la, acc, &r, &ec);
-    if (rc == X86_EXC_PF)
+    if (rc == X86_EXC_PF) {
+        if (log_enabled(LOG_DEBUG) && (ec & X86_PF_RSVD)) {
+            uint64_t t = x->s.cr3 & ~0xfffull;
+            for (int lvl = 3; lvl >= 0; lvl--) {
+                uint64_t e = 0;
+                gmem_read(v->vm->env.mem, t + ((la >> (12 + 9 * lvl)) & 511) * 8, &e, 8);
+                log_debug("walk %#llx level %d entry %#llx", (unsigned long long)la, lvl,
+                          (unsigned long long)e);
+                if (!(e & 1) || (e & 0x80))
+                    break;
+                t = e & 0x000ffffffffff000ull;
+            }
+        }
         return x86_raise_pf(x, ec, la);
+    }
     if (rc)
         return x86_raise_err(x, X86_EXC_GP, 0);
     *pa = r.pa;

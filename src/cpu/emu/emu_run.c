@@ -53,7 +53,10 @@ static void emu_do_sipi(struct cpu_vcpu *v, uint8_t vector)
 
 static int emu_deliver_exception(struct cpu_vcpu *v)
 {
+    const struct x86_exception *e = &v->x.exc;
     v->st.exceptions++;
+    log_debug("cpu%u: exception %u error %#x cr2 %#llx at rip %#llx", v->index, e->vector,
+              e->error_code, (unsigned long long)e->cr2, (unsigned long long)v->x.s.rip);
     return x86_deliver_exception(&v->x);
 }
 

@@ -39,6 +39,9 @@ int kvm_open_checked(char *err, size_t errlen);
 /* kvm_state.c: x86_state <-> KVM register sets */
 int kvm_vcpu_put_state(struct cpu_vcpu *v, const struct x86_state *s);
 int kvm_vcpu_fetch_state(struct cpu_vcpu *v, struct x86_state *s);
+/* Only the general registers, RIP, RFLAGS and the segment/control registers
+ * (the FPU/XSAVE state is left as KVM has it). */
+int kvm_vcpu_put_regs(struct cpu_vcpu *v, const struct x86_state *s);
 
 /* kvm_cpuid.c */
 int kvm_cpuid_init(struct cpu_vm *vm);

@@ -16,6 +16,7 @@
 
 #include "common/log.h"
 #include "cpu/guest_phys.h"
+#include "cpu/kvm/kvm_xsave.h"
 #ifdef VMON_HAVE_EMU
 #include "x86/deliver.h"
 #endif
@@ -160,7 +161,7 @@ static int fb_rdtsc(struct x86_cpu *x, uint64_t *tsc)
     return fb_msr(x, MSR_IA32_TSC, tsc, false);
 }
 
-__attribute__((unused)) static const struct x86_emu_ops fb_ops = {
+static const struct x86_emu_ops fb_ops = {
     .mem_read = fb_mem_read,
     .mem_write = fb_mem_write,
     .mem_ptr = fb_mem_ptr,
@@ -171,6 +172,34 @@ __attribute__((unused)) static const struct x86_emu_ops fb_ops = {
     .rdmsr = fb_rdmsr,
     .wrmsr = fb_wrmsr,
 };
+
+/* Fetches and decodes the instruction at CS:RIP (faults raised on x). */
+static int fb_decode(struct x86_cpu *x, struct x86_insn *ins)
+{
+    uint8_t bytes[15];
+    uint64_t la = x->s.seg[X86_CS].base + x->s.rip;
+    if (x->mode != X86_MODE_LONG64)
+        la &= 0xffffffffu;
+    unsigned first = 4096 - (unsigned)(la & 0xfff);
+    if (first > sizeof(bytes))
+        first = sizeof(bytes);
+    unsigned acc = X86_ACC_EXEC | (x->cpl == 3 ? X86_ACC_USER : 0);
+    int rc = fb_mem_read(x, la, bytes, first, acc);
+    if (rc)
+        return rc;
+    int len = x86_decode(bytes, first, x->mode, ins);
+    if (len == X86_DECODE_NEED_MORE && first < sizeof(bytes)) {
+        rc = fb_mem_read(x, la + first, bytes + first, sizeof(bytes) - first, acc);
+        if (rc)
+            return rc;
+        len = x86_decode(bytes, sizeof(bytes), x->mode, ins);
+    }
+    if (len == X86_DECODE_UD)
+        return x86_raise(x, X86_EXC_UD);
+    if (len < 0)
+        return x86_raise_err(x, X86_EXC_GP, 0);
+    return X86_EXEC_OK;
+}
 
 unsigned kvm_read_code_bytes(struct cpu_vcpu *v, const struct x86_state *s, uint8_t *buf,
                              unsigned max)
@@ -228,7 +257,16 @@ int kvm_fallback_emulate(struct cpu_vcpu *v)
     x86_cpu_set_state(&fb.x, &s);
     struct x86_insn ins;
     memset(&ins, 0, sizeof(ins));
-    int st = x86_emulate_one(&fb.x, &ins);
+    bool xsave = false;
+    int st = fb_decode(&fb.x, &ins);
+    if (st == X86_EXEC_OK && kvm_xsave_handles(&ins)) {
+        /* These change KVM's XSAVE buffer directly: only RIP (or an
+         * exception frame) goes back through the register state. */
+        xsave = true;
+        st = kvm_xsave_emulate(v, &fb.x, &ins);
+    } else if (st == X86_EXEC_OK) {
+        st = x86_exec(&fb.x, &ins);
+    }
     if (st == X86_EXEC_EXCEPTION) {
         v->fallback->exceptions++;
         st = x86_deliver_exception(&fb.x);
@@ -239,7 +277,7 @@ int kvm_fallback_emulate(struct cpu_vcpu *v)
     }
     v->fallback->count[ins.op]++;
     x86_cpu_get_state(&fb.x, &s);
-    if (kvm_vcpu_put_state(v, &s) < 0)
+    if ((xsave ? kvm_vcpu_put_regs(v, &s) : kvm_vcpu_put_state(v, &s)) < 0)
         return -1;
     if (st == X86_EXEC_HALT) {
         struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_HALTED };

@@ -71,7 +71,7 @@ struct msr_buf {
     struct kvm_msr_entry e[STATE_NMSRS];
 };
 
-int kvm_vcpu_put_state(struct cpu_vcpu *v, const struct x86_state *s)
+int kvm_vcpu_put_regs(struct cpu_vcpu *v, const struct x86_state *s)
 {
     struct kvm_regs regs = {
         .rax = s->gpr[X86_RAX], .rbx = s->gpr[X86_RBX], .rcx = s->gpr[X86_RCX],
@@ -102,7 +102,14 @@ int kvm_vcpu_put_state(struct cpu_vcpu *v, const struct x86_state *s)
         return -errno;
     if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
         return -errno;
+    return 0;
+}
 
+int kvm_vcpu_put_state(struct cpu_vcpu *v, const struct x86_state *s)
+{
+    int rc = kvm_vcpu_put_regs(v, s);
+    if (rc)
+        return rc;
     struct kvm_fpu fpu;
     memset(&fpu, 0, sizeof(fpu));
     fpu.fcw = s->fx.fcw;

@@ -25,7 +25,7 @@
  * it within +-2048 bits (256 bytes) so it stays in the arena. */
 static void bt_setup(struct diff_env *env, const struct diff_form *f, struct diff_state *st)
 {
-    if (f->rmreg >= 0 || f->greg < 0)
+    if (f->rmreg >= 0 || f->greg < 0 || f->greg == f->base || f->greg == f->index)
         return;
     int64_t off = (int64_t)diff_rand_below(env, 4096) - 2048;
     unsigned r = (unsigned)f->greg;

@@ -25,7 +25,10 @@ static uint64_t mask(unsigned size)
  * (IDIV); the other half stay random (mostly #DE). */
 static void div_setup(struct diff_env *env, const struct diff_form *f, struct diff_state *st)
 {
-    if (diff_rand(env) & 1)
+    /* Leave registers that address the memory operand alone. */
+    bool addressing = f->base == X86_RAX || f->base == X86_RDX || f->index == X86_RAX ||
+                      f->index == X86_RDX;
+    if ((diff_rand(env) & 1) || addressing)
         return;
     bool sign = f->arg;
     unsigned size = f->size;
