@@ -180,7 +180,7 @@ EOF
 initramfs_list() {
 	local stage=$1 d path
 	for d in /dev /proc /sys /tmp /run /root /etc /bin /sbin /usr /usr/bin /usr/sbin \
-		/usr/share /usr/share/udhcpc /mnt /var /var/run; do
+		/etc/udhcpc /mnt /var /var/run; do
 		case $d in
 		/tmp) echo "dir $d 1777 0 0" ;;
 		/root) echo "dir $d 0700 0 0" ;;
@@ -198,7 +198,8 @@ initramfs_list() {
 		*/*) [ "$path" = bin/busybox ] || echo "slink /$path /bin/busybox 0777 0 0" ;;
 		esac
 	done
-	echo "file /usr/share/udhcpc/default.script $UDHCPC_SCRIPT 0755 0 0"
+	# Debian builds busybox with CONFIG_UDHCPC_DEFAULT_SCRIPT=/etc/udhcpc/default.script.
+	echo "file /etc/udhcpc/default.script $UDHCPC_SCRIPT 0755 0 0"
 	echo "file /etc/passwd $stage/passwd 0644 0 0"
 	echo "file /etc/group $stage/group 0644 0 0"
 	echo "file /etc/vmon-test.bin $stage/vmon-test.bin 0644 0 0"

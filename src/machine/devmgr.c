@@ -210,3 +210,5 @@ void devmgr_console_input(struct devmgr *d, struct console *con)
         con->npending -= taken;
     }
 }
+
+_Static_assert(IOAPIC_DEFAULT_BASE == LAYOUT_IOAPIC, "the IOAPIC sits where the MADT says");

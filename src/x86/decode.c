@@ -8,8 +8,9 @@
  *
  * The decoder is a pure function of (bytes, mode): no allocation, no
  * global mutable state. It never reads past bytes[avail - 1] nor past
- * the 15th byte. Every guest-supplied byte is only used as an index into
- * fixed 256-entry tables or masked to the width of the field it encodes. */
+ * the 15th byte (every read goes through fetch() or checks d.pos against
+ * d.lim). Guest bytes only index fixed tables whose size matches the field
+ * width (see the GUEST: notes) and never become host pointers otherwise. */
 #include "x86/insn.h"
 
 #include <string.h>
@@ -134,7 +135,7 @@ static int decode_mem(struct dec *d, struct x86_insn *out)
             out->base = X86_REG_NONE;
             mod = 2; /* disp16 */
         } else {
-            out->base = rm16_base[rm];
+            out->base = rm16_base[rm]; /* GUEST: rm is 3 bits */
         }
         out->index = rm16_index[rm];
         if (mod) {
@@ -148,8 +149,9 @@ static int decode_mem(struct dec *d, struct x86_insn *out)
     }
 
     /* 32/64-bit addressing, SDM Vol. 2, Tables 2-2 and 2-3 */
+    static const uint8_t disp_size[4] = { 0, 1, 4, 0 }; /* by mod */
     unsigned rex = d->rex;
-    unsigned dispn = mod == 1 ? 1 : mod == 2 ? 4 : 0;
+    unsigned dispn = disp_size[mod];
     if (rm == 4) {
         if ((r = fetch(d, 1, &v)) < 0)
             return r;
@@ -255,6 +257,32 @@ static const struct kind_info kind_info[] = {
     [OK_STI] = { KC_REG, X86_OPND_ST, SRC_RM, 0, 0, 10, 0 },
 };
 
+/* A relative branch target, Jb or Jz: rel8, or rel16/rel32 by operand
+ * size, sign-extended. */
+static inline int decode_rel(struct dec *d, struct x86_insn *out, struct x86_opnd *o,
+                             unsigned code)
+{
+    unsigned n = code == SZ_B ? 1 : (d->osz == 2 ? 2 : 4);
+    uint64_t v;
+    int r = fetch(d, n, &v);
+    if (r < 0)
+        return r;
+    out->imm = sext(v, n);
+    d->have_imm = true;
+    o->kind = X86_OPND_REL;
+    o->size = (uint8_t)d->osz;
+    return 0;
+}
+
+/* A general register operand; without REX, byte registers 4-7 are AH-BH. */
+static inline void set_gpr(struct x86_opnd *o, unsigned r, unsigned size, unsigned rex)
+{
+    o->kind = X86_OPND_GPR;
+    o->size = (uint8_t)size;
+    bool high = (size == 1) & !rex & ((r & ~3u) == 4);
+    o->reg = (uint8_t)(r | (high ? 0x10 : 0));
+}
+
 /* Immediate-like operands: Ib/Iw/Iz/Iv, sign-extended Ib, Jb/Jz, moffs,
  * far pointers and the constant 1. */
 static int decode_imm_opnd(struct dec *d, struct x86_insn *out, struct x86_opnd *o,
@@ -273,15 +301,8 @@ static int decode_imm_opnd(struct dec *d, struct x86_insn *out, struct x86_opnd 
         }
     case OK_IS:
         return decode_imm(d, out, o, 1, true, d->osz);
-    case OK_J: {
-        unsigned n = code == SZ_B ? 1 : (d->osz == 2 ? 2 : 4);
-        if ((r = fetch(d, n, &v)) < 0)
-            return r;
-        out->imm = sext(v, n);
-        o->kind = X86_OPND_REL;
-        o->size = (uint8_t)d->osz;
-        break;
-    }
+    case OK_J:
+        return decode_rel(d, out, o, code);
     case OK_O:
         if ((r = fetch(d, d->asz, &v)) < 0)
             return r;
@@ -335,13 +356,17 @@ static int decode_opnd(struct dec *d, struct x86_insn *out, struct x86_opnd *o, 
     if (k->cls == KC_IMM)
         return decode_imm_opnd(d, out, o, kind, code);
 
-    /* A register (number from ModRM.reg, ModRM.rm or the opcode, + REX),
-     * or for ModRM.rm kinds in their memory form the memory operand. The
-     * choice is made without a branch: it is as unpredictable as the code
-     * being decoded, and decode_mem() has just taken it once. */
-    const bool mem = (k->cls == KC_RM) & !regform;
-    if (unlikely(k->cls == KC_RM && !(k->flags & (mem ? KF_MEM : KF_REG))))
-        return X86_DECODE_UD;
+    if (k->cls == KC_RM && !regform) {
+        if (unlikely(!(k->flags & KF_MEM)))
+            return X86_DECODE_UD; /* a register-only form given memory */
+        o->kind = X86_OPND_MEM;
+        o->size = (uint8_t)opnd_size(code, d, false);
+        return 0;
+    }
+    if (unlikely(k->cls == KC_RM && !(k->flags & KF_REG)))
+        return X86_DECODE_UD;     /* a memory-only form given a register */
+
+    /* a register: number from ModRM.reg, ModRM.rm or the opcode, + REX */
     unsigned fields = d->modrm | (opcode & 7) << 8;
     unsigned r = ((fields >> k->src) & 7) + k->fixed + ((d->rex & k->ext) ? 8 : 0);
     if (unlikely(k->flags & (KF_CHECK | KF_CODE))) {
@@ -350,14 +375,58 @@ static int decode_opnd(struct dec *d, struct x86_insn *out, struct x86_opnd *o, 
         else if (!reg_exists(k->out, r))
             return X86_DECODE_UD;
     }
-    const unsigned rsize = k->size ? k->size : opnd_size(code, d, true);
-    const unsigned msize = opnd_size(code, d, false);
-    if (k->out == X86_OPND_GPR && rsize == 1 && !d->rex && r >= 4 && r < 8)
-        r |= 0x10; /* without REX, byte registers 4-7 are AH, CH, DH, BH */
-    o->kind = mem ? X86_OPND_MEM : k->out;
-    o->reg = mem ? 0 : (uint8_t)r;
-    o->size = (uint8_t)(mem ? msize : rsize);
+    if (k->out == X86_OPND_GPR) {
+        set_gpr(o, r, opnd_size(code, d, true), d->rex);
+        return 0;
+    }
+    o->kind = k->out;
+    o->reg = (uint8_t)r;
+    o->size = (uint8_t)(k->size ? k->size : d->osz);
     return 0;
+}
+
+/* The operands of every shape but SH_GENERIC, with straight-line code:
+ * these are most instructions. Returns the operand count. */
+static inline int decode_shape(struct dec *d, struct x86_insn *out,
+                               const struct x86_opdesc *desc, unsigned opcode)
+{
+    const unsigned rex = d->rex;
+    switch ((enum x86_shape)desc->shape) {
+    case SH_NONE:
+        return 0;
+    case SH_EG:
+    case SH_GE: {
+        /* Eb,Gb / Ev,Gv and the reverse */
+        unsigned size = X86_OSPEC_SIZE(desc->opnd[0]) == SZ_B ? 1 : d->osz;
+        struct x86_opnd *e = &out->opnd[desc->shape == SH_GE];
+        struct x86_opnd *g = &out->opnd[desc->shape == SH_EG];
+        if (d->regform) {
+            set_gpr(e, (d->modrm & 7) | (rex & REX_B ? 8 : 0), size, rex);
+        } else {
+            e->kind = X86_OPND_MEM;
+            e->size = (uint8_t)size;
+        }
+        set_gpr(g, ((d->modrm >> 3) & 7) | (rex & REX_R ? 8 : 0), size, rex);
+        return 2;
+    }
+    case SH_J: {
+        int r = decode_rel(d, out, &out->opnd[0], X86_OSPEC_SIZE(desc->opnd[0]));
+        return r < 0 ? r : 1;
+    }
+    case SH_Z:
+        set_gpr(&out->opnd[0], (opcode & 7) | (rex & REX_B ? 8 : 0), d->osz, rex);
+        return 1;
+    default: /* SH_GENERIC */
+        break;
+    }
+    unsigned n = 0;
+    while (n < ARRAY_SIZE(desc->opnd) && desc->opnd[n]) {
+        int r = decode_opnd(d, out, &out->opnd[n], desc->opnd[n], opcode);
+        if (unlikely(r < 0))
+            return r;
+        n++;
+    }
+    return (int)n;
 }
 
 /* Follows link rows down to the leaf for this encoding. */
@@ -381,6 +450,9 @@ static inline const struct x86_opdesc *resolve(const struct x86_opdesc *desc, st
                     pfxsel << 9 | ((d->rex & REX_W) != 0) << 12 | (d->rex & REX_B) << 15 |
                     (unsigned)d->m64 << 18;
     do {
+        /* GUEST: every selector is below the size of the sub-table of its
+         * link kind (8 for REG/RM, 4 for PFX, 2 for the others: LINK_ in
+         * decode_tables.c), so the index stays inside desc->next[]. */
         desc = &desc->next[(selw >> link_shift[attr >> A_LINK_SHIFT]) & 7];
         attr = (attr & ((1u << A_LINK_SHIFT) - 1)) | desc->attr;
     } while (attr >> A_LINK_SHIFT);
@@ -388,21 +460,16 @@ static inline const struct x86_opdesc *resolve(const struct x86_opdesc *desc, st
     return desc;
 }
 
-/* Effective operand size (SDM Vol. 1, 3.6 and 3.6.1, Table 3-4). */
+/* Effective operand size (SDM Vol. 1, 3.6 and 3.6.1, Table 3-4), written
+ * without branches: it depends on the prefixes of each instruction. */
 static inline unsigned operand_size(unsigned attr, unsigned rex, bool opsz, bool m64, bool def32)
 {
     if (attr & A_BYTE)
         return 1;
     if (m64) {
-        if (attr & A_SZMODE)
-            return 8;
-        if ((rex & REX_W) && !(attr & A_NOW))
-            return 8;
-        if (attr & A_F64)
-            return 8;
-        if (opsz)
-            return 2;
-        return (attr & A_D64) ? 8 : 4;
+        bool w = (rex & REX_W) && !(attr & A_NOW);
+        bool is8 = w | ((attr & (A_F64 | A_SZMODE)) != 0) | (((attr & A_D64) != 0) & !opsz);
+        return is8 ? 8 : opsz ? 2 : 4;
     }
     if (attr & A_SZMODE)
         return 4;
@@ -423,36 +490,35 @@ int x86_decode(const uint8_t *bytes, size_t avail, enum x86_mode mode, struct x8
     out->base = X86_REG_NONE;
     out->index = X86_REG_NONE;
 
-    /* Prefixes. A REX prefix counts only directly before the opcode; the
-     * last F2/F3 wins; in 64-bit mode the ES, CS, SS and DS overrides have
-     * no effect (SDM Vol. 1, 3.3.7.1). */
-    for (;;) {
-        if (unlikely(d.pos >= d.lim))
-            return short_error(d.pos + 1);
-        b = bytes[d.pos];
-        unsigned pc = prefix_class[b];
-        if (likely(pc == P_NONE))
-            break;
-        if (pc == P_REX) {
-            if (!d.m64)
-                break; /* INC/DEC */
-            d.rex = b;
-            d.pos++;
-            continue;
+    /* Prefixes (SDM Vol. 2, 2.1.1, 2.2.1). A REX prefix counts only
+     * directly before the opcode; the last F2/F3 wins; in 64-bit mode the
+     * ES, CS, SS and DS overrides have no effect (SDM Vol. 1, 3.3.7.1). */
+    if (unlikely(d.lim == 0))
+        return X86_DECODE_NEED_MORE;
+    b = bytes[0];
+    if (unlikely(prefix_class[b] != P_NONE)) {
+        for (;;) {
+            unsigned pc = prefix_class[b];
+            if (pc == P_NONE || (pc == P_REX && !d.m64))
+                break; /* the opcode (40-4F are INC/DEC outside 64-bit mode) */
+            d.rex = pc == P_REX ? b : 0;
+            switch (pc & 15) {
+            case P_OPSZ: flags |= X86_PFX_OPSZ; break;
+            case P_ADSZ: flags |= X86_PFX_ADSZ; break;
+            case P_LOCK: flags |= X86_PFX_LOCK; break;
+            case P_REP: rep = X86_PFX_REP; break;
+            case P_REPNE: rep = X86_PFX_REPNE; break;
+            case P_SEG:
+                if (!d.m64 || (pc >> 4) >= X86_FS)
+                    seg = pc >> 4;
+                break;
+            default: /* P_REX */
+                break;
+            }
+            if (unlikely(++d.pos >= d.lim))
+                return short_error(d.pos + 1);
+            b = bytes[d.pos];
         }
-        d.rex = 0;
-        switch (pc & 15) {
-        case P_OPSZ: flags |= X86_PFX_OPSZ; break;
-        case P_ADSZ: flags |= X86_PFX_ADSZ; break;
-        case P_LOCK: flags |= X86_PFX_LOCK; break;
-        case P_REP: rep = X86_PFX_REP; break;
-        case P_REPNE: rep = X86_PFX_REPNE; break;
-        default: /* P_SEG */
-            if (!d.m64 || (pc >> 4) >= X86_FS)
-                seg = pc >> 4;
-            break;
-        }
-        d.pos++;
     }
     d.pos++;
 
@@ -470,6 +536,7 @@ int x86_decode(const uint8_t *bytes, size_t avail, enum x86_mode mode, struct x8
             b = bytes[d.pos++];
         }
     }
+    /* GUEST: map is 0-3 and b a byte: inside x86_decode_map[4][256] */
     const struct x86_opdesc *desc = &x86_decode_map[map][b];
     {
         /* the ModRM byte, if there is one (read without a branch) */
@@ -510,13 +577,9 @@ int x86_decode(const uint8_t *bytes, size_t avail, enum x86_mode mode, struct x8
     }
 
     /* Operands, immediates in encoding order */
-    unsigned n = 0;
-    while (n < ARRAY_SIZE(desc->opnd) && desc->opnd[n]) {
-        int r = decode_opnd(&d, out, &out->opnd[n], desc->opnd[n], b);
-        if (unlikely(r < 0))
-            return r;
-        n++;
-    }
+    int n = decode_shape(&d, out, desc, b);
+    if (unlikely(n < 0))
+        return n;
 
     /* LOCK needs a lockable instruction with a memory destination; the
      * MOV to CS form does not exist (SDM LOCK, MOV). */
@@ -525,8 +588,7 @@ int x86_decode(const uint8_t *bytes, size_t avail, enum x86_mode mode, struct x8
     if (desc->op == X86_OP_MOV_TO_SREG && out->opnd[0].reg == X86_CS)
         return X86_DECODE_UD;
 
-    if (d.rex)
-        flags |= X86_PFX_REX | ((d.rex & REX_W) ? X86_PFX_REXW : 0);
+    flags |= (d.rex ? X86_PFX_REX : 0) | ((d.rex & REX_W) ? X86_PFX_REXW : 0);
     out->op = desc->op;
     out->len = (uint8_t)d.pos;
     out->flags = (uint8_t)(flags | rep);

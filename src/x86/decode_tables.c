@@ -99,8 +99,18 @@
 
 /* --- rows --- */
 /* A leaf: operation, attributes, operands (destination first). */
-#define L(name, attr_, ...) { .op = X86_OP_##name, .attr = (attr_), .opnd = { __VA_ARGS__ } }
-#define L0(name, attr_) { .op = X86_OP_##name, .attr = (attr_) }
+#define L(name, attr_, ...) L3_(name, attr_, __VA_ARGS__, 0, 0, 0)
+#define L3_(name, attr_, a, b, c, ...)                                                   \
+    { .op = X86_OP_##name, .attr = (attr_), .shape = SHAPE_OF(a, b, c), .opnd = { a, b, c } }
+#define L0(name, attr_) { .op = X86_OP_##name, .attr = (attr_), .shape = SH_NONE }
+/* The operand shape of a leaf (enum x86_shape), a constant expression. */
+#define SHAPE_OF(a, b, c)                                                                \
+    ((c) != 0                                      ? SH_GENERIC                          \
+     : (b) == 0 && ((a) == Jb || (a) == Jz)        ? SH_J                                \
+     : (b) == 0 && (a) == Zv                       ? SH_Z                                \
+     : ((a) == Ev && (b) == Gv) || ((a) == Eb && (b) == Gb) ? SH_EG                      \
+     : ((a) == Gv && (b) == Ev) || ((a) == Gb && (b) == Eb) ? SH_GE                      \
+                                                   : SH_GENERIC)
 #define BAD { 0 }
 
 #define LINK_(kind, n, attr_, ...)                                                       \

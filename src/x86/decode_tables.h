@@ -100,16 +100,27 @@ enum x86_link {
     LINK_MODE,  /* [0] outside 64-bit mode, [1] in 64-bit mode */
 };
 
+/* Operand shapes the decoder handles with straight-line code; everything
+ * else goes through the generic per-operand path. Set by the table macros
+ * from the operand specifications. */
+enum x86_shape {
+    SH_GENERIC, /* any operands */
+    SH_NONE,    /* no operands */
+    SH_EG,      /* Eb,Gb or Ev,Gv */
+    SH_GE,      /* Gb,Eb or Gv,Ev */
+    SH_J,       /* Jb or Jz */
+    SH_Z,       /* Zv */
+};
+
 struct x86_opdesc {
     uint16_t op;     /* enum x86_op (leaf) */
     uint16_t attr;   /* A_*, link kind in bits 12-15 */
+    uint8_t shape;   /* enum x86_shape (leaf) */
     union {
         x86_ospec opnd[3];               /* leaf: operands, destination first */
         const struct x86_opdesc *next;   /* link: the sub-table */
     };
 };
-
-#define X86_DESC_LINK(d) ((enum x86_link)((d)->attr >> A_LINK_SHIFT))
 
 /* The four opcode maps: one-byte, 0F, 0F 38, 0F 3A. */
 extern const struct x86_opdesc x86_decode_map[4][256];

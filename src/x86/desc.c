@@ -184,7 +184,10 @@ void x86_seg_drop_inaccessible(struct x86_cpu *cpu, unsigned new_cpl)
         bool conforming_code = (type & 0xc) == 0xc;
         if (sg->attr & X86_SEG_UNUSABLE)
             continue;
-        if (!conforming_code && X86_SEG_DPL(sg->attr) < new_cpl)
-            x86_seg_set_null(sg, 0);
+        if (!conforming_code && X86_SEG_DPL(sg->attr) < new_cpl) {
+            /* The base stays: FS/GS bases matter in 64-bit mode. */
+            sg->sel = 0;
+            sg->attr = X86_SEG_UNUSABLE;
+        }
     }
 }

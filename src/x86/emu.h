@@ -78,7 +78,10 @@
  * (la + addend). The backend fills entries (x86_tlb_fill) from its callbacks,
  * and flushes them when translations change (CR3/CR4/CR0 writes, INVLPG, mode
  * switches, pages holding cached code that must trap writes). A zeroed TLB
- * never hits: the kvm fallback simply leaves it empty.
+ * never hits: the kvm fallback simply leaves it empty. An entry's bits must
+ * hold whatever RFLAGS.AC is: with CR4.SMAP, grant no supervisor bits on
+ * user pages (such accesses then reach the callbacks, which check AC), so
+ * STAC/CLAC need no flush.
  *
  * LOCK: a locked read-modify-write (and XCHG with memory) on naturally
  * aligned RAM is performed with a host atomic operation on the pointer the

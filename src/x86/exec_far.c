@@ -326,7 +326,7 @@ int x86_exec_callf(struct x86_cpu *cpu, const struct x86_insn *in)
 /* ---- RET far (SDM Vol. 2, RET, far return) ------------------------------------ */
 
 int x86_far_check_outer_ss(struct x86_cpu *cpu, uint16_t ss, unsigned rpl, bool l64,
-                          struct x86_desc *d, bool *null_ss)
+                           struct x86_desc *d, bool *null_ss)
 {
     uint32_t err = ss & 0xfffcu;
     *null_ss = (ss & 0xfffc) == 0;
@@ -384,8 +384,8 @@ static int retf_real(struct x86_cpu *cpu, unsigned size, uint64_t release)
     return X86_EXEC_OK;
 }
 
-void x86_far_load_outer_stack(struct x86_cpu *cpu, uint16_t ss, const struct x86_desc *d, bool null_ss,
-                          uint64_t sp)
+void x86_far_load_outer_stack(struct x86_cpu *cpu, uint16_t ss, const struct x86_desc *d,
+                              bool null_ss, uint64_t sp)
 {
     struct x86_seg *sg = &cpu->s.seg[X86_SS];
     if (null_ss) {

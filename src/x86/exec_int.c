@@ -74,7 +74,7 @@ static unsigned iopl(const struct x86_cpu *cpu)
 static int read_frame(struct x86_cpu *cpu, unsigned size, uint64_t *ip, uint16_t *cs,
                       uint64_t *fl)
 {
-    uint64_t v;
+    uint64_t v = 0;
     int rc = x86_stack_read(cpu, 0, size, ip);
     if (!rc)
         rc = x86_stack_read(cpu, size, size, &v);

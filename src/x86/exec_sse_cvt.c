@@ -89,6 +89,17 @@ static int cvt_mmx_check(struct x86_cpu *cpu, const struct x86_insn *in)
     return X86_EXEC_OK;
 }
 
+/* The MMX transition has happened by the time a floating-point exception
+ * is reported (the MMX register was read): it stays when #XM is raised. */
+static int cvt_mmx_commit(struct x86_cpu *cpu, const struct x86_insn *in, unsigned raised,
+                          const x86_vec *res)
+{
+    int rc = x86_sse_fp_commit(cpu, raised, res, X86_SSE_LANES_NONE);
+    if (unlikely(rc) && x86_insn_has_mmx(in))
+        x86_mmx_enter(cpu);
+    return rc;
+}
+
 /* CVTPI2PS Vx, mm/m64: two int32 to the low two floats, upper half kept;
  * CVTPI2PD Vx, mm/m64: two int32 to two doubles (always exact). */
 int x86_exec_sse_cvtpi2f(struct x86_cpu *cpu, const struct x86_insn *in)
@@ -106,7 +117,7 @@ int x86_exec_sse_cvtpi2f(struct x86_cpu *cpu, const struct x86_insn *in)
     bool ps = in->op == X86_OP_CVTPI2PS;
     unsigned raised = x86_sse_host_run(ps ? X86_SSE_STUB_CVTDQ2PS : X86_SSE_STUB_CVTDQ2PD, &h,
                                        cpu->s.fx.mxcsr);
-    rc = x86_sse_fp_commit(cpu, raised, &h.d, X86_SSE_LANES_NONE);
+    rc = cvt_mmx_commit(cpu, in, raised, &h.d);
     if (unlikely(rc))
         return rc;
     d.q[0] = h.d.q[0];
@@ -133,7 +144,7 @@ int x86_exec_sse_cvtf2pi(struct x86_cpu *cpu, const struct x86_insn *in)
     default: stub = X86_SSE_STUB_CVTTPD2DQ; break;
     }
     unsigned raised = x86_sse_host_run(stub, &h, cpu->s.fx.mxcsr);
-    rc = x86_sse_fp_commit(cpu, raised, &h.d, X86_SSE_LANES_NONE);
+    rc = cvt_mmx_commit(cpu, in, raised, &h.d);
     if (unlikely(rc))
         return rc;
     return x86_simd_write(cpu, in, 0, &h.d);

@@ -207,7 +207,6 @@ static uint64_t round_integral(uint64_t x, const struct fp_format *f, unsigned m
         return sign;
     if (exp >= bias + f->mbits)
         return x; /* no fraction bits left */
-    *raised |= X86_MXCSR_PE; /* withdrawn below when exact */
     if (exp < bias) {
         /* 0 < |x| < 1: the result is 0 or 1 with x's sign. */
         bool one;
@@ -217,15 +216,15 @@ static uint64_t round_integral(uint64_t x, const struct fp_format *f, unsigned m
         case 2: one = sign == 0; break;
         default: one = false; break;
         }
+        *raised |= X86_MXCSR_PE;
         return sign | (one ? bias << f->mbits : 0);
     }
     unsigned drop = (unsigned)(bias + f->mbits - exp); /* 1 .. mbits */
     uint64_t mask = (1ull << drop) - 1;
     uint64_t rem = x & mask, t = x & ~mask;
-    if (!rem) {
-        *raised &= ~(unsigned)X86_MXCSR_PE;
+    if (!rem)
         return x;
-    }
+    *raised |= X86_MXCSR_PE;
     bool inc;
     switch (mode) {
     case 0: {
@@ -288,7 +287,9 @@ int x86_exec_sse_round(struct x86_cpu *cpu, const struct x86_insn *in)
 
 /* The dot products, as the SDM's pseudo-code orders them: products of the
  * lanes imm8[7:4] selects (+0.0 for the others), the sums pairwise, the
- * total broadcast to the lanes imm8[3:0] selects (+0.0 elsewhere). */
+ * total broadcast to the lanes imm8[3:0] selects (+0.0 elsewhere). The
+ * hardware runs the steps as separate operations: each one's flags are
+ * recorded, and the first step with an unmasked exception faults. */
 int x86_exec_sse_dp(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     int rc = x86_sse_check(cpu);
@@ -299,20 +300,28 @@ int x86_exec_sse_dp(struct x86_cpu *cpu, const struct x86_insn *in)
     rc = x86_simd_read(cpu, in, 1, &s);
     if (unlikely(rc))
         return rc;
-    uint32_t mxcsr = cpu->s.fx.mxcsr;
-    unsigned imm = (unsigned)in->imm, raised;
+    unsigned imm = (unsigned)in->imm;
     struct x86_sse_host mul = { 0 }, sum = { 0 };
     if (in->op == X86_OP_DPPS) {
         for (unsigned i = 0; i < 4; i++) {
             if (imm & (0x10u << i))
                 mul.d.d[i] = d.d[i], mul.s.d[i] = s.d[i];
         }
-        raised = x86_sse_host_run(X86_SSE_STUB_MULPS, &mul, mxcsr);
+        unsigned raised = x86_sse_host_run(X86_SSE_STUB_MULPS, &mul, cpu->s.fx.mxcsr);
+        rc = x86_sse_fp_commit(cpu, raised, &mul.d, X86_SSE_LANES_PS);
+        if (unlikely(rc))
+            return rc;
         sum.d.d[0] = mul.d.d[0], sum.s.d[0] = mul.d.d[1];
         sum.d.d[1] = mul.d.d[2], sum.s.d[1] = mul.d.d[3];
-        raised |= x86_sse_host_run(X86_SSE_STUB_ADDPS, &sum, mxcsr);
+        raised = x86_sse_host_run(X86_SSE_STUB_ADDPS, &sum, cpu->s.fx.mxcsr);
+        rc = x86_sse_fp_commit(cpu, raised, &sum.d, X86_SSE_LANES_PS2);
+        if (unlikely(rc))
+            return rc;
         sum.s.d[0] = sum.d.d[1];
-        raised |= x86_sse_host_run(X86_SSE_STUB_ADDSS, &sum, mxcsr);
+        raised = x86_sse_host_run(X86_SSE_STUB_ADDSS, &sum, cpu->s.fx.mxcsr);
+        rc = x86_sse_fp_commit(cpu, raised, &sum.d, X86_SSE_LANES_SS);
+        if (unlikely(rc))
+            return rc;
         for (unsigned i = 0; i < 4; i++)
             r.d[i] = (imm & (1u << i)) ? sum.d.d[0] : 0;
     } else {
@@ -320,16 +329,18 @@ int x86_exec_sse_dp(struct x86_cpu *cpu, const struct x86_insn *in)
             if (imm & (0x10u << i))
                 mul.d.q[i] = d.q[i], mul.s.q[i] = s.q[i];
         }
-        raised = x86_sse_host_run(X86_SSE_STUB_MULPD, &mul, mxcsr);
+        unsigned raised = x86_sse_host_run(X86_SSE_STUB_MULPD, &mul, cpu->s.fx.mxcsr);
+        rc = x86_sse_fp_commit(cpu, raised, &mul.d, X86_SSE_LANES_PD);
+        if (unlikely(rc))
+            return rc;
         sum.d.q[0] = mul.d.q[0], sum.s.q[0] = mul.d.q[1];
-        raised |= x86_sse_host_run(X86_SSE_STUB_ADDSD, &sum, mxcsr);
+        raised = x86_sse_host_run(X86_SSE_STUB_ADDSD, &sum, cpu->s.fx.mxcsr);
+        rc = x86_sse_fp_commit(cpu, raised, &sum.d, X86_SSE_LANES_SD);
+        if (unlikely(rc))
+            return rc;
         for (unsigned i = 0; i < 2; i++)
             r.q[i] = (imm & (1u << i)) ? sum.d.q[0] : 0;
     }
-    rc = x86_sse_fp_commit(cpu, raised, &r,
-                           in->op == X86_OP_DPPS ? X86_SSE_LANES_PS : X86_SSE_LANES_PD);
-    if (unlikely(rc))
-        return rc;
     x86_xmm_set(cpu, in->opnd[0].reg, &r);
     return X86_EXEC_OK;
 }

@@ -50,8 +50,8 @@ unsigned x86_sse_host_run(enum x86_sse_stub stub, struct x86_sse_host *h, uint32
     return csr[0] & X86_MXCSR_FLAGS;
 }
 
-/* A denormal result in one of the result lanes: with UE unmasked, a tiny
- * result is an underflow even when exact (SDM Vol. 1, 4.9.1.5). */
+/* A denormal value in one of the lanes: with UE unmasked, a tiny result
+ * is an underflow even when exact (SDM Vol. 1, 4.9.1.5). */
 static bool tiny_result(const x86_vec *r, enum x86_sse_lanes lanes)
 {
     unsigned n = 0;
@@ -88,12 +88,19 @@ int x86_sse_fp_commit(struct x86_cpu *cpu, unsigned raised, const x86_vec *res,
         *mxcsr |= raised;
         return X86_EXEC_OK;
     }
+    /* (With an unmasked overflow or underflow the hardware reports PE for
+     * the result rounded with an unbounded exponent; this reports PE of
+     * the masked computation, which differs only when one of them is
+     * exact.) */
+    /* Step 1: pre-computation exceptions; an unmasked one faults before
+     * anything is computed. */
     const unsigned pre_bits = X86_MXCSR_IE | X86_MXCSR_DE | X86_MXCSR_ZE;
     unsigned pre = raised & pre_bits;
     if (pre & unmasked) {
         *mxcsr |= pre;
         return simd_fp_exception(cpu);
     }
+    /* Step 2: post-computation exceptions. */
     unsigned post = raised & ~pre_bits;
     if ((unmasked & X86_MXCSR_UE) && tiny_result(res, lanes))
         post |= X86_MXCSR_UE;

@@ -21,26 +21,33 @@ static inline uint16_t sat_u16(int32_t v) { return (uint16_t)(v > 65535 ? 65535 
 
 /* ---- Operation groups -------------------------------------------------------- */
 
+/* r->field[i] = expr for the lanes i < count. */
+#define LANES(field, count, expr)                                                \
+    do {                                                                         \
+        for (unsigned i = 0; i < (count); i++)                                   \
+            r->field[i] = (expr);                                                \
+    } while (0)
+
 /* Element-wise addition and subtraction (wrapping and saturating). */
 static bool add_sub(unsigned op, x86_vec *r, const x86_vec *d, const x86_vec *s, unsigned n)
 {
     switch (op) {
-    case X86_OP_PADDB: for (unsigned i = 0; i < n; i++) r->b[i] = (uint8_t)(d->b[i] + s->b[i]); break;
-    case X86_OP_PADDW: for (unsigned i = 0; i < n / 2; i++) r->w[i] = (uint16_t)(d->w[i] + s->w[i]); break;
-    case X86_OP_PADDD: for (unsigned i = 0; i < n / 4; i++) r->d[i] = d->d[i] + s->d[i]; break;
-    case X86_OP_PADDQ: for (unsigned i = 0; i < n / 8; i++) r->q[i] = d->q[i] + s->q[i]; break;
-    case X86_OP_PSUBB: for (unsigned i = 0; i < n; i++) r->b[i] = (uint8_t)(d->b[i] - s->b[i]); break;
-    case X86_OP_PSUBW: for (unsigned i = 0; i < n / 2; i++) r->w[i] = (uint16_t)(d->w[i] - s->w[i]); break;
-    case X86_OP_PSUBD: for (unsigned i = 0; i < n / 4; i++) r->d[i] = d->d[i] - s->d[i]; break;
-    case X86_OP_PSUBQ: for (unsigned i = 0; i < n / 8; i++) r->q[i] = d->q[i] - s->q[i]; break;
-    case X86_OP_PADDSB: for (unsigned i = 0; i < n; i++) r->sb[i] = sat_s8(d->sb[i] + s->sb[i]); break;
-    case X86_OP_PADDSW: for (unsigned i = 0; i < n / 2; i++) r->sw[i] = sat_s16(d->sw[i] + s->sw[i]); break;
-    case X86_OP_PADDUSB: for (unsigned i = 0; i < n; i++) r->b[i] = sat_u8(d->b[i] + s->b[i]); break;
-    case X86_OP_PADDUSW: for (unsigned i = 0; i < n / 2; i++) r->w[i] = sat_u16(d->w[i] + s->w[i]); break;
-    case X86_OP_PSUBSB: for (unsigned i = 0; i < n; i++) r->sb[i] = sat_s8(d->sb[i] - s->sb[i]); break;
-    case X86_OP_PSUBSW: for (unsigned i = 0; i < n / 2; i++) r->sw[i] = sat_s16(d->sw[i] - s->sw[i]); break;
-    case X86_OP_PSUBUSB: for (unsigned i = 0; i < n; i++) r->b[i] = sat_u8(d->b[i] - s->b[i]); break;
-    case X86_OP_PSUBUSW: for (unsigned i = 0; i < n / 2; i++) r->w[i] = sat_u16(d->w[i] - s->w[i]); break;
+    case X86_OP_PADDB: LANES(b, n, (uint8_t)(d->b[i] + s->b[i])); break;
+    case X86_OP_PADDW: LANES(w, n / 2, (uint16_t)(d->w[i] + s->w[i])); break;
+    case X86_OP_PADDD: LANES(d, n / 4, d->d[i] + s->d[i]); break;
+    case X86_OP_PADDQ: LANES(q, n / 8, d->q[i] + s->q[i]); break;
+    case X86_OP_PSUBB: LANES(b, n, (uint8_t)(d->b[i] - s->b[i])); break;
+    case X86_OP_PSUBW: LANES(w, n / 2, (uint16_t)(d->w[i] - s->w[i])); break;
+    case X86_OP_PSUBD: LANES(d, n / 4, d->d[i] - s->d[i]); break;
+    case X86_OP_PSUBQ: LANES(q, n / 8, d->q[i] - s->q[i]); break;
+    case X86_OP_PADDSB: LANES(sb, n, sat_s8(d->sb[i] + s->sb[i])); break;
+    case X86_OP_PADDSW: LANES(sw, n / 2, sat_s16(d->sw[i] + s->sw[i])); break;
+    case X86_OP_PADDUSB: LANES(b, n, sat_u8(d->b[i] + s->b[i])); break;
+    case X86_OP_PADDUSW: LANES(w, n / 2, sat_u16(d->w[i] + s->w[i])); break;
+    case X86_OP_PSUBSB: LANES(sb, n, sat_s8(d->sb[i] - s->sb[i])); break;
+    case X86_OP_PSUBSW: LANES(sw, n / 2, sat_s16(d->sw[i] - s->sw[i])); break;
+    case X86_OP_PSUBUSB: LANES(b, n, sat_u8(d->b[i] - s->b[i])); break;
+    case X86_OP_PSUBUSW: LANES(w, n / 2, sat_u16(d->w[i] - s->w[i])); break;
     default: return false;
     }
     return true;
@@ -52,26 +59,26 @@ static bool add_sub(unsigned op, x86_vec *r, const x86_vec *d, const x86_vec *s,
 static bool compare(unsigned op, x86_vec *r, const x86_vec *d, const x86_vec *s, unsigned n)
 {
     switch (op) {
-    case X86_OP_PCMPEQB: for (unsigned i = 0; i < n; i++) r->b[i] = MASK_IF(d->b[i] == s->b[i], uint8_t); break;
-    case X86_OP_PCMPEQW: for (unsigned i = 0; i < n / 2; i++) r->w[i] = MASK_IF(d->w[i] == s->w[i], uint16_t); break;
-    case X86_OP_PCMPEQD: for (unsigned i = 0; i < n / 4; i++) r->d[i] = MASK_IF(d->d[i] == s->d[i], uint32_t); break;
-    case X86_OP_PCMPEQQ: for (unsigned i = 0; i < n / 8; i++) r->q[i] = MASK_IF(d->q[i] == s->q[i], uint64_t); break;
-    case X86_OP_PCMPGTB: for (unsigned i = 0; i < n; i++) r->b[i] = MASK_IF(d->sb[i] > s->sb[i], uint8_t); break;
-    case X86_OP_PCMPGTW: for (unsigned i = 0; i < n / 2; i++) r->w[i] = MASK_IF(d->sw[i] > s->sw[i], uint16_t); break;
-    case X86_OP_PCMPGTD: for (unsigned i = 0; i < n / 4; i++) r->d[i] = MASK_IF(d->sd[i] > s->sd[i], uint32_t); break;
-    case X86_OP_PCMPGTQ: for (unsigned i = 0; i < n / 8; i++) r->q[i] = MASK_IF(d->sq[i] > s->sq[i], uint64_t); break;
-    case X86_OP_PMINUB: for (unsigned i = 0; i < n; i++) r->b[i] = MIN(d->b[i], s->b[i]); break;
-    case X86_OP_PMINUW: for (unsigned i = 0; i < n / 2; i++) r->w[i] = MIN(d->w[i], s->w[i]); break;
-    case X86_OP_PMINUD: for (unsigned i = 0; i < n / 4; i++) r->d[i] = MIN(d->d[i], s->d[i]); break;
-    case X86_OP_PMINSB: for (unsigned i = 0; i < n; i++) r->sb[i] = MIN(d->sb[i], s->sb[i]); break;
-    case X86_OP_PMINSW: for (unsigned i = 0; i < n / 2; i++) r->sw[i] = MIN(d->sw[i], s->sw[i]); break;
-    case X86_OP_PMINSD: for (unsigned i = 0; i < n / 4; i++) r->sd[i] = MIN(d->sd[i], s->sd[i]); break;
-    case X86_OP_PMAXUB: for (unsigned i = 0; i < n; i++) r->b[i] = MAX(d->b[i], s->b[i]); break;
-    case X86_OP_PMAXUW: for (unsigned i = 0; i < n / 2; i++) r->w[i] = MAX(d->w[i], s->w[i]); break;
-    case X86_OP_PMAXUD: for (unsigned i = 0; i < n / 4; i++) r->d[i] = MAX(d->d[i], s->d[i]); break;
-    case X86_OP_PMAXSB: for (unsigned i = 0; i < n; i++) r->sb[i] = MAX(d->sb[i], s->sb[i]); break;
-    case X86_OP_PMAXSW: for (unsigned i = 0; i < n / 2; i++) r->sw[i] = MAX(d->sw[i], s->sw[i]); break;
-    case X86_OP_PMAXSD: for (unsigned i = 0; i < n / 4; i++) r->sd[i] = MAX(d->sd[i], s->sd[i]); break;
+    case X86_OP_PCMPEQB: LANES(b, n, MASK_IF(d->b[i] == s->b[i], uint8_t)); break;
+    case X86_OP_PCMPEQW: LANES(w, n / 2, MASK_IF(d->w[i] == s->w[i], uint16_t)); break;
+    case X86_OP_PCMPEQD: LANES(d, n / 4, MASK_IF(d->d[i] == s->d[i], uint32_t)); break;
+    case X86_OP_PCMPEQQ: LANES(q, n / 8, MASK_IF(d->q[i] == s->q[i], uint64_t)); break;
+    case X86_OP_PCMPGTB: LANES(b, n, MASK_IF(d->sb[i] > s->sb[i], uint8_t)); break;
+    case X86_OP_PCMPGTW: LANES(w, n / 2, MASK_IF(d->sw[i] > s->sw[i], uint16_t)); break;
+    case X86_OP_PCMPGTD: LANES(d, n / 4, MASK_IF(d->sd[i] > s->sd[i], uint32_t)); break;
+    case X86_OP_PCMPGTQ: LANES(q, n / 8, MASK_IF(d->sq[i] > s->sq[i], uint64_t)); break;
+    case X86_OP_PMINUB: LANES(b, n, MIN(d->b[i], s->b[i])); break;
+    case X86_OP_PMINUW: LANES(w, n / 2, MIN(d->w[i], s->w[i])); break;
+    case X86_OP_PMINUD: LANES(d, n / 4, MIN(d->d[i], s->d[i])); break;
+    case X86_OP_PMINSB: LANES(sb, n, MIN(d->sb[i], s->sb[i])); break;
+    case X86_OP_PMINSW: LANES(sw, n / 2, MIN(d->sw[i], s->sw[i])); break;
+    case X86_OP_PMINSD: LANES(sd, n / 4, MIN(d->sd[i], s->sd[i])); break;
+    case X86_OP_PMAXUB: LANES(b, n, MAX(d->b[i], s->b[i])); break;
+    case X86_OP_PMAXUW: LANES(w, n / 2, MAX(d->w[i], s->w[i])); break;
+    case X86_OP_PMAXUD: LANES(d, n / 4, MAX(d->d[i], s->d[i])); break;
+    case X86_OP_PMAXSB: LANES(sb, n, MAX(d->sb[i], s->sb[i])); break;
+    case X86_OP_PMAXSW: LANES(sw, n / 2, MAX(d->sw[i], s->sw[i])); break;
+    case X86_OP_PMAXSD: LANES(sd, n / 4, MAX(d->sd[i], s->sd[i])); break;
     default: return false;
     }
     return true;
@@ -94,14 +101,14 @@ static bool multiply(unsigned op, x86_vec *r, const x86_vec *d, const x86_vec *s
                      unsigned imm)
 {
     switch (op) {
-    case X86_OP_PAVGB: for (unsigned i = 0; i < n; i++) r->b[i] = (uint8_t)((d->b[i] + s->b[i] + 1) >> 1); break;
-    case X86_OP_PAVGW: for (unsigned i = 0; i < n / 2; i++) r->w[i] = (uint16_t)((d->w[i] + s->w[i] + 1u) >> 1); break;
-    case X86_OP_PMULLW: for (unsigned i = 0; i < n / 2; i++) r->w[i] = (uint16_t)((uint32_t)d->w[i] * s->w[i]); break;
-    case X86_OP_PMULHW: for (unsigned i = 0; i < n / 2; i++) r->w[i] = (uint16_t)((uint32_t)((int32_t)d->sw[i] * s->sw[i]) >> 16); break;
-    case X86_OP_PMULHUW: for (unsigned i = 0; i < n / 2; i++) r->w[i] = (uint16_t)(((uint32_t)d->w[i] * s->w[i]) >> 16); break;
-    case X86_OP_PMULLD: for (unsigned i = 0; i < n / 4; i++) r->d[i] = d->d[i] * s->d[i]; break;
-    case X86_OP_PMULUDQ: for (unsigned i = 0; i < n / 8; i++) r->q[i] = (uint64_t)d->d[2 * i] * s->d[2 * i]; break;
-    case X86_OP_PMULDQ: for (unsigned i = 0; i < n / 8; i++) r->sq[i] = (int64_t)d->sd[2 * i] * s->sd[2 * i]; break;
+    case X86_OP_PAVGB: LANES(b, n, (uint8_t)((d->b[i] + s->b[i] + 1) >> 1)); break;
+    case X86_OP_PAVGW: LANES(w, n / 2, (uint16_t)((d->w[i] + s->w[i] + 1u) >> 1)); break;
+    case X86_OP_PMULLW: LANES(w, n / 2, (uint16_t)((uint32_t)d->w[i] * s->w[i])); break;
+    case X86_OP_PMULHW: LANES(sw, n / 2, (int16_t)(((int32_t)d->sw[i] * s->sw[i]) >> 16)); break;
+    case X86_OP_PMULHUW: LANES(w, n / 2, (uint16_t)(((uint32_t)d->w[i] * s->w[i]) >> 16)); break;
+    case X86_OP_PMULLD: LANES(d, n / 4, d->d[i] * s->d[i]); break;
+    case X86_OP_PMULUDQ: LANES(q, n / 8, (uint64_t)d->d[2 * i] * s->d[2 * i]); break;
+    case X86_OP_PMULDQ: LANES(sq, n / 8, (int64_t)d->sd[2 * i] * s->sd[2 * i]); break;
     case X86_OP_PMADDWD:
         for (unsigned i = 0; i < n / 4; i++) {
             /* 0x8000 * 0x8000 twice overflows to 0x80000000, as on hardware */
@@ -162,14 +169,14 @@ static bool shift(unsigned op, x86_vec *r, const x86_vec *d, const x86_vec *s, u
 {
     uint64_t c = s->q[0];
     switch (op) {
-    case X86_OP_PSRLW: for (unsigned i = 0; i < n / 2; i++) r->w[i] = c > 15 ? 0 : (uint16_t)(d->w[i] >> c); break;
-    case X86_OP_PSRLD: for (unsigned i = 0; i < n / 4; i++) r->d[i] = c > 31 ? 0 : d->d[i] >> c; break;
-    case X86_OP_PSRLQ: for (unsigned i = 0; i < n / 8; i++) r->q[i] = c > 63 ? 0 : d->q[i] >> c; break;
-    case X86_OP_PSLLW: for (unsigned i = 0; i < n / 2; i++) r->w[i] = c > 15 ? 0 : (uint16_t)(d->w[i] << c); break;
-    case X86_OP_PSLLD: for (unsigned i = 0; i < n / 4; i++) r->d[i] = c > 31 ? 0 : d->d[i] << c; break;
-    case X86_OP_PSLLQ: for (unsigned i = 0; i < n / 8; i++) r->q[i] = c > 63 ? 0 : d->q[i] << c; break;
-    case X86_OP_PSRAW: for (unsigned i = 0; i < n / 2; i++) r->sw[i] = (int16_t)(d->sw[i] >> (c > 15 ? 15 : c)); break;
-    case X86_OP_PSRAD: for (unsigned i = 0; i < n / 4; i++) r->sd[i] = d->sd[i] >> (c > 31 ? 31 : c); break;
+    case X86_OP_PSRLW: LANES(w, n / 2, c > 15 ? 0 : (uint16_t)(d->w[i] >> c)); break;
+    case X86_OP_PSRLD: LANES(d, n / 4, c > 31 ? 0 : d->d[i] >> c); break;
+    case X86_OP_PSRLQ: LANES(q, n / 8, c > 63 ? 0 : d->q[i] >> c); break;
+    case X86_OP_PSLLW: LANES(w, n / 2, c > 15 ? 0 : (uint16_t)(d->w[i] << c)); break;
+    case X86_OP_PSLLD: LANES(d, n / 4, c > 31 ? 0 : d->d[i] << c); break;
+    case X86_OP_PSLLQ: LANES(q, n / 8, c > 63 ? 0 : d->q[i] << c); break;
+    case X86_OP_PSRAW: LANES(sw, n / 2, (int16_t)(d->sw[i] >> (c > 15 ? 15 : c))); break;
+    case X86_OP_PSRAD: LANES(sd, n / 4, d->sd[i] >> (c > 31 ? 31 : c)); break;
     case X86_OP_PSRLDQ:
         for (unsigned i = 0; i < 16; i++)
             r->b[i] = i + c < 16 ? d->b[i + c] : 0;
@@ -328,9 +335,9 @@ static bool blendv(unsigned op, x86_vec *r, const x86_vec *d, const x86_vec *s, 
 static bool ssse3(unsigned op, x86_vec *r, const x86_vec *d, const x86_vec *s, unsigned n)
 {
     switch (op) {
-    case X86_OP_PABSB: for (unsigned i = 0; i < n; i++) r->b[i] = (uint8_t)(s->sb[i] < 0 ? -s->sb[i] : s->sb[i]); break;
-    case X86_OP_PABSW: for (unsigned i = 0; i < n / 2; i++) r->w[i] = (uint16_t)(s->sw[i] < 0 ? -s->sw[i] : s->sw[i]); break;
-    case X86_OP_PABSD: for (unsigned i = 0; i < n / 4; i++) r->d[i] = s->sd[i] < 0 ? 0u - s->d[i] : s->d[i]; break;
+    case X86_OP_PABSB: LANES(b, n, (uint8_t)(s->sb[i] < 0 ? -s->sb[i] : s->sb[i])); break;
+    case X86_OP_PABSW: LANES(w, n / 2, (uint16_t)(s->sw[i] < 0 ? -s->sw[i] : s->sw[i])); break;
+    case X86_OP_PABSD: LANES(d, n / 4, s->sd[i] < 0 ? 0u - s->d[i] : s->d[i]); break;
     case X86_OP_PSIGNB:
         for (unsigned i = 0; i < n; i++)
             r->b[i] = s->sb[i] < 0 ? (uint8_t)-d->b[i] : s->sb[i] ? d->b[i] : 0;
@@ -377,18 +384,18 @@ static bool ssse3(unsigned op, x86_vec *r, const x86_vec *d, const x86_vec *s, u
 static bool extend(unsigned op, x86_vec *r, const x86_vec *s)
 {
     switch (op) {
-    case X86_OP_PMOVSXBW: for (unsigned i = 0; i < 8; i++) r->sw[i] = s->sb[i]; break;
-    case X86_OP_PMOVSXBD: for (unsigned i = 0; i < 4; i++) r->sd[i] = s->sb[i]; break;
-    case X86_OP_PMOVSXBQ: for (unsigned i = 0; i < 2; i++) r->sq[i] = s->sb[i]; break;
-    case X86_OP_PMOVSXWD: for (unsigned i = 0; i < 4; i++) r->sd[i] = s->sw[i]; break;
-    case X86_OP_PMOVSXWQ: for (unsigned i = 0; i < 2; i++) r->sq[i] = s->sw[i]; break;
-    case X86_OP_PMOVSXDQ: for (unsigned i = 0; i < 2; i++) r->sq[i] = s->sd[i]; break;
-    case X86_OP_PMOVZXBW: for (unsigned i = 0; i < 8; i++) r->w[i] = s->b[i]; break;
-    case X86_OP_PMOVZXBD: for (unsigned i = 0; i < 4; i++) r->d[i] = s->b[i]; break;
-    case X86_OP_PMOVZXBQ: for (unsigned i = 0; i < 2; i++) r->q[i] = s->b[i]; break;
-    case X86_OP_PMOVZXWD: for (unsigned i = 0; i < 4; i++) r->d[i] = s->w[i]; break;
-    case X86_OP_PMOVZXWQ: for (unsigned i = 0; i < 2; i++) r->q[i] = s->w[i]; break;
-    case X86_OP_PMOVZXDQ: for (unsigned i = 0; i < 2; i++) r->q[i] = s->d[i]; break;
+    case X86_OP_PMOVSXBW: LANES(sw, 8, s->sb[i]); break;
+    case X86_OP_PMOVSXBD: LANES(sd, 4, s->sb[i]); break;
+    case X86_OP_PMOVSXBQ: LANES(sq, 2, s->sb[i]); break;
+    case X86_OP_PMOVSXWD: LANES(sd, 4, s->sw[i]); break;
+    case X86_OP_PMOVSXWQ: LANES(sq, 2, s->sw[i]); break;
+    case X86_OP_PMOVSXDQ: LANES(sq, 2, s->sd[i]); break;
+    case X86_OP_PMOVZXBW: LANES(w, 8, s->b[i]); break;
+    case X86_OP_PMOVZXBD: LANES(d, 4, s->b[i]); break;
+    case X86_OP_PMOVZXBQ: LANES(q, 2, s->b[i]); break;
+    case X86_OP_PMOVZXWD: LANES(d, 4, s->w[i]); break;
+    case X86_OP_PMOVZXWQ: LANES(q, 2, s->w[i]); break;
+    case X86_OP_PMOVZXDQ: LANES(q, 2, s->d[i]); break;
     case X86_OP_PHMINPOSUW: {
         unsigned best = 0;
         for (unsigned i = 1; i < 8; i++) {
@@ -420,10 +427,11 @@ int x86_exec_simd_int(struct x86_cpu *cpu, const struct x86_insn *in)
         return rc;
     unsigned n = in->opnd[0].kind == X86_OPND_MMX ? 8 : 16;
     unsigned op = in->op, imm = (unsigned)(in->imm & 0xff);
-    bool done = add_sub(op, &r, &d, &s, n) || compare(op, &r, &d, &s, n) ||
-                multiply(op, &r, &d, &s, n, imm) || logic(op, &r, &d, &s) ||
-                shift(op, &r, &d, &s, n) || unpack_pack(op, &r, &d, &s, n) ||
-                shuffle(op, &r, &d, &s, n, imm) || ssse3(op, &r, &d, &s, n) ||
+    /* The groups most string and memory functions use come first. */
+    bool done = logic(op, &r, &d, &s) || compare(op, &r, &d, &s, n) ||
+                add_sub(op, &r, &d, &s, n) || shuffle(op, &r, &d, &s, n, imm) ||
+                unpack_pack(op, &r, &d, &s, n) || shift(op, &r, &d, &s, n) ||
+                multiply(op, &r, &d, &s, n, imm) || ssse3(op, &r, &d, &s, n) ||
                 extend(op, &r, &s);
     if (!done) {
         x86_vec m;

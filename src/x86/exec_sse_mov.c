@@ -269,13 +269,16 @@ int x86_exec_stmxcsr(struct x86_cpu *cpu, const struct x86_insn *in)
     return x86_opnd_write(cpu, in, 0, cpu->s.fx.mxcsr);
 }
 
-/* EMMS: all x87 registers empty (SDM Vol. 1, 9.5.3). */
+/* EMMS: all x87 registers empty (SDM Vol. 1, 9.5.3), and TOP = 0 as after
+ * any MMX instruction (what the hardware shows when EMMS runs with
+ * another TOP). */
 int x86_exec_emms(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     (void)in;
     int rc = x86_mmx_check(cpu);
     if (unlikely(rc))
         return rc;
+    x86_mmx_enter(cpu);
     cpu->s.fx.ftw = 0;
     return X86_EXEC_OK;
 }

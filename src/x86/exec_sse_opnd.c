@@ -4,20 +4,26 @@
 
 #include "x86/exec_opnd.h"
 
-void x86_mmx_enter(struct x86_cpu *cpu)
+void x86_x87_set_top(struct x86_cpu *cpu, unsigned top)
 {
     struct x86_fxstate *fx = &cpu->s.fx;
-    unsigned top = x86_x87_top(cpu);
-    if (top) {
-        /* Slot (p - top) & 7 holds physical register p: rotate so that
-         * slot p does. */
-        uint8_t phys[8][16];
-        for (unsigned p = 0; p < 8; p++)
-            memcpy(phys[p], fx->st[(p - top) & 7], 16);
-        memcpy(fx->st, phys, sizeof(phys));
-        fx->fsw &= (uint16_t)~X86_FSW_TOP;
+    unsigned old = x86_x87_top(cpu);
+    top &= 7;
+    if (top != old) {
+        /* Physical register p sits in slot (p - TOP) & 7: keep every
+         * physical register's contents across the change of TOP. */
+        uint8_t slots[8][16];
+        for (unsigned i = 0; i < 8; i++)
+            memcpy(slots[(i + old - top) & 7], fx->st[i], 16);
+        memcpy(fx->st, slots, sizeof(slots));
     }
-    fx->ftw = 0xff;
+    fx->fsw = (uint16_t)((fx->fsw & ~X86_FSW_TOP) | top << X86_FSW_TOP_SHIFT);
+}
+
+void x86_mmx_enter(struct x86_cpu *cpu)
+{
+    x86_x87_set_top(cpu, 0);
+    cpu->s.fx.ftw = 0xff;
 }
 
 /* 16-byte operands of all legacy SSE instructions must be aligned, except
@@ -32,6 +38,10 @@ static bool needs_alignment(const struct x86_insn *in, unsigned len)
     case X86_OP_MOVDQU:
     case X86_OP_LDDQU:
     case X86_OP_MASKMOVDQU:
+    case X86_OP_PCMPESTRI:
+    case X86_OP_PCMPESTRM:
+    case X86_OP_PCMPISTRI:
+    case X86_OP_PCMPISTRM:
         return false;
     default:
         return true;

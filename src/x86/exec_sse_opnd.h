@@ -176,6 +176,10 @@ static inline uint64_t x86_mmx_get(const struct x86_cpu *cpu, unsigned reg)
     return get_le64(cpu->s.fx.st[(reg - x86_x87_top(cpu)) & 7]);
 }
 
+/* Sets TOP (FSW bits 13:11), rotating the stack-ordered slots so that the
+ * physical registers keep their contents (FNINIT, FLDENV, FRSTOR...). */
+void x86_x87_set_top(struct x86_cpu *cpu, unsigned top);
+
 /* The transition every MMX instruction makes (SDM Vol. 1, 9.5.1): TOP = 0
  * and all eight tags valid. With TOP = 0 slot i holds Ri = MMi. */
 void x86_mmx_enter(struct x86_cpu *cpu);
@@ -193,9 +197,10 @@ static inline void x86_mmx_set(struct x86_cpu *cpu, unsigned reg, uint64_t v)
 
 /* The linear address check and access of the memory operand for len bytes
  * of kind X86_ACC_READ/WRITE: 16-byte operands of instructions that
- * require alignment raise #GP(0) when misaligned (SDM Vol. 1, 11.4.1 /
- * 12.x: all legacy SSE m128 operands except MOVUPS MOVUPD MOVDQU LDDQU
- * MASKMOVDQU). */
+ * require alignment raise #GP(0) when misaligned (SDM Vol. 2, each
+ * instruction's #GP conditions: every legacy SSE m128 operand except
+ * those of MOVUPS MOVUPD MOVDQU LDDQU MASKMOVDQU and the SSE4.2 string
+ * compares). */
 int x86_simd_mem_read(struct x86_cpu *cpu, const struct x86_insn *in, void *dst, unsigned len);
 int x86_simd_mem_write(struct x86_cpu *cpu, const struct x86_insn *in, const void *src,
                        unsigned len);

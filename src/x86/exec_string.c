@@ -114,6 +114,9 @@ static uint64_t chunk(struct x86_cpu *cpu, const struct str_op *o, unsigned seg,
     n = MIN(n, max);
     if (n == 0 || x86_mem_linear(cpu, seg, off, (unsigned)(n * o->size), kind, &la))
         return 0;
+    /* GUEST: the segment checks above cover all n elements, the TLB entry
+     * maps this linear page with the needed permission, and n elements end
+     * within the page (n is bounded by the bytes left in it). */
     *host = x86_tlb_lookup(cpu, la, (unsigned)(n * o->size), x86_mem_acc(cpu, kind));
     return *host ? n : 0;
 }

@@ -153,14 +153,15 @@ int x86_exec_mov_from_dr(struct x86_cpu *cpu, const struct x86_insn *in)
 
 /* ---- TLB and cache control -------------------------------------------------- */
 
-/* The linear address of the memory operand without any access check
- * (INVLPG does not fault on its address); 32-bit outside 64-bit mode. */
+/* The linear address of the memory operand (in->seg <= GS) without any
+ * access check: INVLPG does not fault on its address. 32-bit outside
+ * 64-bit mode. */
 static uint64_t operand_la(const struct x86_cpu *cpu, const struct x86_insn *in)
 {
     uint64_t ea = x86_ea(cpu, in);
     if (cpu->mode == X86_MODE_LONG64)
         return ea + (in->seg >= X86_FS ? cpu->s.seg[in->seg].base : 0);
-    return (cpu->s.seg[in->seg & 7].base + ea) & 0xffffffffu;
+    return (cpu->s.seg[in->seg].base + ea) & 0xffffffffu;
 }
 
 int x86_exec_invlpg(struct x86_cpu *cpu, const struct x86_insn *in)

@@ -20,6 +20,7 @@
 #include "x86/exec_sse_fp.h"
 #include "x86/exec_sse_int.h"
 #include "x86/exec_sse_mov.h"
+#include "x86/exec_sse_str.h"
 #include "x86/exec_stack.h"
 #include "x86/exec_string.h"
 #include "x86/exec_syscall.h"
@@ -55,6 +56,7 @@ const x86_exec_fn x86_exec_handlers[X86_OP_COUNT] = {
     X86_EXEC_SSE_INT_OPS(X86_EXEC_ENTRY)
     X86_EXEC_SSE_FP_OPS(X86_EXEC_ENTRY)
     X86_EXEC_SSE_CVT_OPS(X86_EXEC_ENTRY)
+    X86_EXEC_SSE_STR_OPS(X86_EXEC_ENTRY)
     X86_EXEC_X87_OPS(X86_EXEC_ENTRY)
     X86_EXEC_X87_ENV_OPS(X86_EXEC_ENTRY)
 };

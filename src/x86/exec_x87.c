@@ -14,7 +14,7 @@
  * address of its memory operand (SDM Vol. 1, 8.1.8, 8.1.9). Outside
  * 64-bit mode the selector sits above the 32-bit offset, as in the 32-bit
  * FXSAVE image. */
-void x86_x87_note(struct x86_cpu *cpu, const struct x86_insn *in)
+static void x87_note(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     struct x86_fxstate *fx = &cpu->s.fx;
     bool m64 = cpu->mode == X86_MODE_LONG64;
@@ -36,22 +36,6 @@ static bool stores_memory(unsigned op)
         return true;
     default:
         return false;
-    }
-}
-
-/* The host stub for a register form. The aliases the decoder accepts run
- * as their documented encodings (FSTP D9 D8+i / DF D0+i / DF D8+i as
- * DD D8+i, FCOM DC D0+i as D8 D0+i, FCOMP DC D8+i / DE D0+i as D8 D8+i,
- * FXCH DD C8+i / DF C8+i as D9 C8+i), which are what the hardware does. */
-static unsigned reg_stub(const struct x86_insn *in)
-{
-    unsigned i = in->modrm & 7;
-    switch (in->op) {
-    case X86_OP_FSTP: return X86_X87_STUB_REG(0xdd, 0xd8 + i);
-    case X86_OP_FCOM: return X86_X87_STUB_REG(0xd8, 0xd0 + i);
-    case X86_OP_FCOMP: return X86_X87_STUB_REG(0xd8, 0xd8 + i);
-    case X86_OP_FXCH: return X86_X87_STUB_REG(0xd9, 0xc8 + i);
-    default: return X86_X87_STUB_REG(in->opcode, in->modrm);
     }
 }
 
@@ -91,7 +75,10 @@ int x86_exec_x87(struct x86_cpu *cpu, const struct x86_insn *in)
             return rc;
         stub = X86_X87_STUB_MEM(in->opcode, in->modrm >> 3);
     } else {
-        stub = reg_stub(in);
+        /* The register forms run as they are, the undocumented aliases
+         * (D9 D8+i, DC D0+i, DF C8+i, ...) included: the host does what
+         * the hardware does with them. */
+        stub = X86_X87_STUB_REG(in->opcode, in->modrm);
     }
     h.rflags = x86_get_rflags(cpu);
     x86_x87_host_run(&h, stub);
@@ -116,16 +103,21 @@ int x86_exec_x87(struct x86_cpu *cpu, const struct x86_insn *in)
         break;
     }
     if (in->op != X86_OP_FLDCW)
-        x86_x87_note(cpu, in);
+        x87_note(cpu, in);
     return X86_EXEC_OK;
 }
 
+/* FNOP (D9 D0), and the 8087/80287 control instructions the decoder maps
+ * to it (DB E0 FENI, E1 FDISI, E4 FSETPM): those are no-wait forms that
+ * leave FOP/FIP alone. */
 int x86_exec_fnop(struct x86_cpu *cpu, const struct x86_insn *in)
 {
-    int rc = x86_x87_check(cpu, true);
+    bool legacy = in->opcode == 0xdb;
+    int rc = x86_x87_check(cpu, !legacy);
     if (unlikely(rc))
         return rc;
-    x86_x87_note(cpu, in);
+    if (!legacy)
+        x87_note(cpu, in);
     return X86_EXEC_OK;
 }
 
@@ -178,6 +170,7 @@ int x86_exec_fninit(struct x86_cpu *cpu, const struct x86_insn *in)
     if (unlikely(rc))
         return rc;
     struct x86_fxstate *fx = &cpu->s.fx;
+    x86_x87_set_top(cpu, 0);
     fx->fcw = 0x37f;
     fx->fsw = 0;
     fx->ftw = 0;

@@ -46,7 +46,4 @@ int x86_exec_fnstcw(struct x86_cpu *cpu, const struct x86_insn *insn);
 int x86_exec_fnclex(struct x86_cpu *cpu, const struct x86_insn *insn);
 int x86_exec_fninit(struct x86_cpu *cpu, const struct x86_insn *insn);
 
-/* Records FOP, FIP and FDP for a non-control x87 instruction. */
-void x86_x87_note(struct x86_cpu *cpu, const struct x86_insn *insn);
-
 #endif

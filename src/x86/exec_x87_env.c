@@ -64,7 +64,7 @@ static int env_locate(struct x86_cpu *cpu, const struct x86_insn *in, unsigned k
 }
 
 /* The 20-bit address of a real-mode pointer recorded as offset | selector
- * << 32 (see x86_x87_note). */
+ * << 32 (see x87_note in exec_x87.c). */
 static uint32_t real_linear(uint64_t ptr)
 {
     return (uint32_t)((ptr & 0xffffffffu) + ((ptr >> 32) << 4));
@@ -145,6 +145,7 @@ static void env_load(struct x86_cpu *cpu, const uint8_t *b, const struct env_ima
         fx->fop = (uint16_t)((w >> 16) & 0x7ff);
     }
     fx->fcw = x86_x87_control(fcw);
+    x86_x87_set_top(cpu, (fsw & X86_FSW_TOP) >> X86_FSW_TOP_SHIFT);
     fx->fsw = x86_x87_status(fsw, fx->fcw);
     fx->ftw = abridged_tag_word(tw);
     fx->fip = ip;
@@ -157,8 +158,10 @@ static unsigned env_len(const struct env_image *img)
     return img->small ? 14 : 28;
 }
 
-static void fninit_state(struct x86_fxstate *fx)
+static void fninit_state(struct x86_cpu *cpu)
 {
+    struct x86_fxstate *fx = &cpu->s.fx;
+    x86_x87_set_top(cpu, 0);
     fx->fcw = 0x37f;
     fx->fsw = 0;
     fx->ftw = 0;
@@ -222,7 +225,7 @@ int x86_exec_fnsave(struct x86_cpu *cpu, const struct x86_insn *in)
     rc = x86_mem_write_la(cpu, img.la, b, img.len, x86_mem_acc(cpu, X86_ACC_WRITE));
     if (unlikely(rc))
         return rc;
-    fninit_state(&cpu->s.fx);
+    fninit_state(cpu);
     return X86_EXEC_OK;
 }
 

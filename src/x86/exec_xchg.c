@@ -136,6 +136,8 @@ int x86_exec_cmpxchg16b(struct x86_cpu *cpu, const struct x86_insn *in)
     if (la & 15)
         return x86_raise_err(cpu, X86_EXC_GP, 0);
 
+    /* GUEST: a host pointer only from the TLB or mem_ptr, which map exactly
+     * these 16 bytes (16-byte aligned, so within one page) for writing. */
     void *host = x86_tlb_lookup(cpu, la, 16, acc);
     if (!host && cpu->ops->mem_ptr && (rc = cpu->ops->mem_ptr(cpu, la, 16, acc, &host)))
         return rc;

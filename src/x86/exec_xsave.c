@@ -3,6 +3,7 @@
 
 #include "x86/ctrl.h"
 #include "x86/exec_opnd.h"
+#include "x86/exec_sse_opnd.h"
 
 #define FX_SIZE 512u
 #define XSAVE_SIZE 576u     /* legacy region + 64-byte header */
@@ -65,7 +66,7 @@ static void init_x87(struct x86_fxstate *fx)
 static void put_mxcsr(const struct x86_fxstate *fx, uint8_t *img)
 {
     put_le32(img + 24, fx->mxcsr);
-    put_le32(img + 28, X86_MXCSR_MASK);
+    put_le32(img + 28, X86_MXCSR_VALID);
 }
 
 static void put_xmm(const struct x86_fxstate *fx, uint8_t *img, unsigned n)
@@ -142,7 +143,7 @@ int x86_exec_fxrstor(struct x86_cpu *cpu, const struct x86_insn *in)
         (rc = area_read(cpu, la, img, FX_SIZE, X86_ACC_READ)))
         return rc;
     uint32_t mxcsr = get_le32(img + 24);
-    if (mxcsr & ~X86_MXCSR_MASK)
+    if (mxcsr & ~X86_MXCSR_VALID)
         return gp0(cpu);
     struct x86_fxstate *fx = &cpu->s.fx;
     get_x87(fx, img, in->opsize == 8);
@@ -234,7 +235,7 @@ int x86_exec_xrstor(struct x86_cpu *cpu, const struct x86_insn *in)
         mxcsr = get_le32(img + 24);
     else if (compacted && (rfbm & X86_XCR0_SSE))
         mxcsr = (xstate_bv & X86_XCR0_SSE) ? get_le32(img + 24) : MXCSR_INIT;
-    if (mxcsr & ~X86_MXCSR_MASK)
+    if (mxcsr & ~X86_MXCSR_VALID)
         return gp0(cpu);
 
     if (rfbm & X86_XCR0_X87) {

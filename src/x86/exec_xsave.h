@@ -8,8 +8,9 @@
  * 16-byte slots from 32, XMM0-15 from 160 (XMM8-15 only in 64-bit mode).
  * cpu->s.fx.fip/fdp hold the 64-bit (REX.W) form; the 32-bit form stores
  * their bits 47:0 (offset plus FCS/FDS in bits 47:32) and zeroes bytes
- * 14-15 and 22-23. MXCSR_MASK is written as X86_MXCSR_MASK; bytes 464-511
- * are never written.
+ * 14-15 and 22-23. MXCSR_MASK is written as X86_MXCSR_VALID (x86/
+ * exec_sse_opnd.h: the bits LDMXCSR accepts; others make FXRSTOR and
+ * XRSTOR #GP(0)); bytes 464-511 are never written.
  *
  * XSAVE covers state components 0 (x87) and 1 (SSE); XCR0 accepts only
  * those. Every component is treated as in use (XINUSE = 1): XSAVE sets the
@@ -24,10 +25,6 @@
 #define VMON_X86_EXEC_XSAVE_H
 
 #include "x86/exec_table.h"
-
-/* MXCSR bits this CPU supports (DAZ included): FXRSTOR/XRSTOR/LDMXCSR raise
- * #GP(0) for any other bit. */
-#define X86_MXCSR_MASK 0x0000ffffu
 
 #define X86_EXEC_XSAVE_OPS(H)                                                    \
     H(FXSAVE, x86_exec_fxsave) H(FXRSTOR, x86_exec_fxrstor)                      \

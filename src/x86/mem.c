@@ -177,7 +177,9 @@ int x86_mem_write_buf(struct x86_cpu *cpu, unsigned seg, uint64_t off, const voi
 
 /* ---- Read-modify-write ---------------------------------------------------- */
 
-/* A host pointer for an aligned locked access: the TLB, else mem_ptr. */
+/* A host pointer for an aligned locked access: the TLB, else mem_ptr.
+ * GUEST: both hand out pointers only for the checked linear range
+ * [la, la + len), which is naturally aligned and so inside one page. */
 static int rmw_host_ptr(struct x86_cpu *cpu, struct x86_rmw *m)
 {
     m->host = x86_tlb_lookup(cpu, m->la, m->len, m->acc);

@@ -58,7 +58,7 @@ static inline int x86_mem_linear(struct x86_cpu *cpu, unsigned seg, uint64_t off
                                  unsigned acc, uint64_t *la)
 {
     if (likely(cpu->mode == X86_MODE_LONG64)) {
-        uint64_t a = off + (seg >= X86_FS ? cpu->s.seg[seg].base : 0);
+        uint64_t a = off + ((seg == X86_FS || seg == X86_GS) ? cpu->s.seg[seg].base : 0);
         uint64_t last = a + len - 1;
         if (likely(last >= a && x86_canonical(cpu, a) && x86_canonical(cpu, last))) {
             *la = a;

@@ -123,7 +123,27 @@ enum x86_vector {
     X86_EXC_AC = 17, X86_EXC_MC = 18, X86_EXC_XM = 19,
 };
 
-/* FXSAVE image (SDM Vol. 1, 10.5.1), also the legacy region of XSAVE. */
+/* FXSAVE image (SDM Vol. 1, 10.5.1), also the legacy region of XSAVE.
+ *
+ * It is also the live x87/MMX/SSE state the emulator works on, kept in
+ * exactly the image's form so FXSAVE/FXRSTOR are copies:
+ *  - st[i] holds ST(i), in stack order (slot 0 is the top of the stack,
+ *    physical register R((TOP + i) & 7)); bytes 10-15 of a slot are unused.
+ *    Changing TOP (pushes, pops, FINCSTP, FNINIT, FLDENV, the MMX
+ *    transition) rotates the slots so every physical register keeps its
+ *    contents, empty ones included.
+ *  - ftw is the abridged tag word: bit p = 1 when physical register Rp is
+ *    not empty (p is physical, not a stack index).
+ *  - fsw holds TOP in bits 13:11; ES and B follow from the flags and masks
+ *    (an exception is pending when fsw & ~fcw & 0x3f is not 0).
+ *  - MMi is the low 64 bits of physical register Ri; MMX instructions set
+ *    TOP = 0 (then slot i is MMi) and all tags valid.
+ *  - fop: bits 10:0 of the last non-control x87 instruction (low 3 bits of
+ *    its escape byte, then ModRM); fip/fdp: its address and its memory
+ *    operand's offset, as the 64-bit image stores them; outside 64-bit
+ *    mode the CS/data segment selector is in bits 47:32 (the 32-bit
+ *    image's FCS/FDS fields).
+ *  - mxcsr: MXCSR; bits above 15 are never set (LDMXCSR #GP). */
 struct x86_fxstate {
     uint16_t fcw, fsw;
     uint8_t ftw;       /* abridged tag word */

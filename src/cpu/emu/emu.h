@@ -79,6 +79,7 @@ struct cpu_vcpu {
     unsigned code_epoch;       /* vm->code_epoch last seen */
     bool exit_block;           /* stop the current block after this instruction */
     struct emu_block *cur;     /* block being executed */
+    int64_t tsc_adjust;        /* IA32_TSC_ADJUST: added to the VM's TSC */
     struct emu_stats st;
 };
 
@@ -104,6 +105,8 @@ void emu_jump_cache_flush(struct cpu_vcpu *v);
 void emu_cpuid(struct cpu_vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4]);
 int emu_rdmsr(struct cpu_vcpu *v, uint32_t msr, uint64_t *val);
 int emu_wrmsr(struct cpu_vcpu *v, uint32_t msr, uint64_t val);
+/* The guest TSC as this vCPU sees it (RDTSC, IA32_TSC). */
+uint64_t emu_tsc(struct cpu_vcpu *v);
 
 /* emu_run.c */
 enum vcpu_exit emu_vcpu_run(struct cpu_vcpu *v);

@@ -84,8 +84,11 @@ void emu_cpuid(struct cpu_vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
         out[3] = emu_f1_edx | (ncpus > 1 ? F1D_HTT : 0);
         break;
     case 7:
+        /* TSC_ADJUST (with the invariant TSC it tells Linux the TSC needs no
+         * watchdog: a slow software CPU loses timer ticks, not TSC time);
+         * ERMS: REP MOVSB/STOSB are fast here. */
         if (sub == 0)
-            out[1] = 1u << 9; /* ERMS: REP MOVSB/STOSB are fast here */
+            out[1] = (1u << 1) | (1u << 9);
         break;
     case 0xb:
         /* x2APIC topology: one thread per core, all cores in one package */

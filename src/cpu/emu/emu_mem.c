@@ -244,8 +244,7 @@ static int emu_cpuid_cb(struct x86_cpu *x, uint32_t leaf, uint32_t sub, uint32_t
 
 static int emu_rdtsc(struct x86_cpu *x, uint64_t *tsc)
 {
-    const struct cpu_intc *ic = emu_vcpu_of(x)->vm->intc;
-    *tsc = ic->ops->tsc(ic->ctx);
+    *tsc = emu_tsc(emu_vcpu_of(x));
     return X86_EXEC_OK;
 }
 

@@ -7,6 +7,13 @@
 #include "cpu/emu/emu.h"
 
 #define MSR_IA32_BIOS_SIGN_ID 0x8b
+#define MSR_IA32_TSC_ADJUST 0x3b
+
+uint64_t emu_tsc(struct cpu_vcpu *v)
+{
+    const struct cpu_intc *ic = v->vm->intc;
+    return ic->ops->tsc(ic->ctx) + (uint64_t)v->tsc_adjust;
+}
 
 static uint64_t *emu_msr_field(struct cpu_vcpu *v, uint32_t msr)
 {
@@ -33,8 +40,11 @@ int emu_rdmsr(struct cpu_vcpu *v, uint32_t msr, uint64_t *val)
 {
     const struct cpu_intc *ic = v->vm->intc;
     int rc = ic->ops->rdmsr(ic->ctx, v->index, msr, val);
-    if (rc != -ENOENT)
+    if (rc != -ENOENT) {
+        if (!rc && msr == MSR_IA32_TSC_DEADLINE && *val)
+            *val += (uint64_t)v->tsc_adjust;
         return rc;
+    }
     uint64_t *f = emu_msr_field(v, msr);
     if (f) {
         *val = *f;
@@ -42,7 +52,10 @@ int emu_rdmsr(struct cpu_vcpu *v, uint32_t msr, uint64_t *val)
     }
     switch (msr) {
     case MSR_IA32_TSC:
-        *val = ic->ops->tsc(ic->ctx);
+        *val = emu_tsc(v);
+        return 0;
+    case MSR_IA32_TSC_ADJUST:
+        *val = (uint64_t)v->tsc_adjust;
         return 0;
     case MSR_EFER:
         *val = v->x.s.efer;
@@ -59,6 +72,10 @@ int emu_rdmsr(struct cpu_vcpu *v, uint32_t msr, uint64_t *val)
 int emu_wrmsr(struct cpu_vcpu *v, uint32_t msr, uint64_t val)
 {
     const struct cpu_intc *ic = v->vm->intc;
+    /* The LAPIC compares deadlines with the VM's TSC, without this vCPU's
+     * TSC_ADJUST; 0 still disarms. */
+    if (msr == MSR_IA32_TSC_DEADLINE && val)
+        val = val - (uint64_t)v->tsc_adjust ? val - (uint64_t)v->tsc_adjust : 1;
     int rc = ic->ops->wrmsr(ic->ctx, v->index, msr, val);
     if (rc != -ENOENT)
         return rc;
@@ -69,6 +86,12 @@ int emu_wrmsr(struct cpu_vcpu *v, uint32_t msr, uint64_t val)
     }
     switch (msr) {
     case MSR_IA32_BIOS_SIGN_ID:
+        return 0;
+    case MSR_IA32_TSC: /* SDM 17.17.3: a TSC write moves TSC_ADJUST by the same amount */
+        v->tsc_adjust += (int64_t)(val - emu_tsc(v));
+        return 0;
+    case MSR_IA32_TSC_ADJUST:
+        v->tsc_adjust = (int64_t)val;
         return 0;
     default:
         log_debug("cpu%u: wrmsr %#x <- %#llx: #GP", v->index, msr, (unsigned long long)val);

@@ -21,7 +21,11 @@
  *
  * Simplifications: lowest-priority delivery picks the lowest-numbered
  * matching APIC; no EOI-broadcast suppression, no CMCI LVT (max LVT 5); SMI
- * is logged and dropped; the xAPIC ID register is read-only. */
+ * is logged and dropped; the xAPIC ID register is read-only; a new divide
+ * configuration applies from the next initial-count write; LINT inputs in
+ * fixed mode act on the rising edge even when programmed level-triggered.
+ * IA32_TSC_DEADLINE is compared with vclock_tsc(): a CPU backend that gives
+ * the guest a TSC offset must remove it before calling in. */
 #ifndef VMON_DEVICES_IRQ_LAPIC_H
 #define VMON_DEVICES_IRQ_LAPIC_H
 

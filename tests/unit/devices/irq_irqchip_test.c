@@ -388,7 +388,9 @@ static void *stress_vcpu(void *arg)
         if (s->self == 0)
             chip->set_level(chip->ctx, 10, (++n & 1) != 0);
         int v;
-        while ((v = lapic_pending_vector(l)) >= 0) {
+        /* A level line held high re-interrupts after every EOI: keep an eye
+         * on stop inside the loop too. */
+        while (!atomic_load(s->stop) && (v = lapic_pending_vector(l)) >= 0) {
             bool extint = v == LAPIC_PENDING_EXTINT;
             v = lapic_ack(l);
             s->got_ipi += v == 0x61;

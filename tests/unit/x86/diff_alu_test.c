@@ -15,13 +15,14 @@
 #define NSTATES 2000
 
 #define AF X86_FLAG_AF
+#define AS DIFF_ADDRSZ
 
 /* The eight classic ALU operations in opcode order: op*8 + 0..5, 80-83 /op. */
 #define ALU(op, name, undef, lock)                                                         \
-    DIFF_T(name " Eb,Gb", "", DIFF_G, DIFF_S1, 0, DIFF_RM_BOTH, lock, undef, (op) * 8 + 0),   \
-    DIFF_T(name " Ev,Gv", "", DIFF_G, DIFF_SV, 0, DIFF_RM_BOTH, lock, undef, (op) * 8 + 1),   \
-    DIFF_T(name " Gb,Eb", "", DIFF_G, DIFF_S1, 0, DIFF_RM_BOTH, 0, undef, (op) * 8 + 2),      \
-    DIFF_T(name " Gv,Ev", "", DIFF_G, DIFF_SV, 0, DIFF_RM_BOTH, 0, undef, (op) * 8 + 3),      \
+    DIFF_T(name " Eb,Gb", "", DIFF_G, DIFF_S1, 0, DIFF_RM_BOTH, lock | AS, undef, (op) * 8 + 0), \
+    DIFF_T(name " Ev,Gv", "", DIFF_G, DIFF_SV, 0, DIFF_RM_BOTH, lock | AS, undef, (op) * 8 + 1), \
+    DIFF_T(name " Gb,Eb", "", DIFF_G, DIFF_S1, 0, DIFF_RM_BOTH, AS, undef, (op) * 8 + 2),        \
+    DIFF_T(name " Gv,Ev", "", DIFF_G, DIFF_SV, 0, DIFF_RM_BOTH, AS, undef, (op) * 8 + 3),        \
     DIFF_T(name " AL,Ib", "", DIFF_NOMODRM, DIFF_S1, DIFF_IMM_B, 0, 0, undef, (op) * 8 + 4),  \
     DIFF_T(name " rAX,Iz", "", DIFF_NOMODRM, DIFF_SV, DIFF_IMM_Z, 0, 0, undef, (op) * 8 + 5), \
     DIFF_T(name " Eb,Ib", "", (op), DIFF_S1, DIFF_IMM_B, DIFF_RM_BOTH, lock, undef, 0x80),    \
@@ -41,13 +42,13 @@ static const struct diff_tmpl unary[] = {
     DIFF_T("test AL,Ib", "", DIFF_NOMODRM, DIFF_S1, DIFF_IMM_B, 0, 0, AF, 0xa8),
     DIFF_T("test rAX,Iz", "", DIFF_NOMODRM, DIFF_SV, DIFF_IMM_Z, 0, 0, AF, 0xa9),
     DIFF_T("test Eb,Ib", "", 0, DIFF_S1, DIFF_IMM_B, RMB, 0, AF, 0xf6),
-    DIFF_T("test Ev,Iz", "", 0, DIFF_SV, DIFF_IMM_Z, RMB, 0, AF, 0xf7),
+    DIFF_T("test Ev,Iz", "", 0, DIFF_SV, DIFF_IMM_Z, RMB, AS, AF, 0xf7),
     DIFF_T("not Eb", "", 2, DIFF_S1, 0, RMB, DIFF_LOCK, 0, 0xf6),
-    DIFF_T("not Ev", "", 2, DIFF_SV, 0, RMB, DIFF_LOCK, 0, 0xf7),
+    DIFF_T("not Ev", "", 2, DIFF_SV, 0, RMB, DIFF_LOCK | AS, 0, 0xf7),
     DIFF_T("neg Eb", "", 3, DIFF_S1, 0, RMB, DIFF_LOCK, 0, 0xf6),
     DIFF_T("neg Ev", "", 3, DIFF_SV, 0, RMB, DIFF_LOCK, 0, 0xf7),
     DIFF_T("inc Eb", "", 0, DIFF_S1, 0, RMB, DIFF_LOCK, 0, 0xfe),
-    DIFF_T("inc Ev", "", 0, DIFF_SV, 0, RMB, DIFF_LOCK, 0, 0xff),
+    DIFF_T("inc Ev", "", 0, DIFF_SV, 0, RMB, DIFF_LOCK | AS, 0, 0xff),
     DIFF_T("dec Eb", "", 1, DIFF_S1, 0, RMB, DIFF_LOCK, 0, 0xfe),
     DIFF_T("dec Ev", "", 1, DIFF_SV, 0, RMB, DIFF_LOCK, 0, 0xff),
     DIFF_T("inc Zv", "", DIFF_NOMODRM, DIFF_S2 | DIFF_S4, 0, 0, DIFF_OPREG | DIFF_ONLY32, 0, 0x40),

@@ -42,8 +42,10 @@ static void scan_setup(struct diff_env *env, const struct diff_form *f, struct d
 
 #define RMB DIFF_RM_BOTH
 static const struct diff_tmpl bits[] = {
-    DIFF_TX("bt Ev,Gv", "", DIFF_G, DIFF_SV, 0, RMB, 0, BT_UNDEF, NULL, bt_setup, 0, 0x0f, 0xa3),
-    DIFF_TX("bts Ev,Gv", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_LOCK, BT_UNDEF, NULL, bt_setup, 0,
+    DIFF_TX("bt Ev,Gv", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_ADDRSZ, BT_UNDEF, NULL, bt_setup, 0,
+            0x0f, 0xa3),
+    DIFF_TX("bts Ev,Gv", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_LOCK | DIFF_ADDRSZ, BT_UNDEF, NULL,
+            bt_setup, 0,
             0x0f, 0xab),
     DIFF_TX("btr Ev,Gv", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_LOCK, BT_UNDEF, NULL, bt_setup, 0,
             0x0f, 0xb3),
@@ -53,7 +55,8 @@ static const struct diff_tmpl bits[] = {
     DIFF_T("bts Ev,Ib", "", 5, DIFF_SV, DIFF_IMM_B, RMB, DIFF_LOCK, BT_UNDEF, 0x0f, 0xba),
     DIFF_T("btr Ev,Ib", "", 6, DIFF_SV, DIFF_IMM_B, RMB, DIFF_LOCK, BT_UNDEF, 0x0f, 0xba),
     DIFF_T("btc Ev,Ib", "", 7, DIFF_SV, DIFF_IMM_B, RMB, DIFF_LOCK, BT_UNDEF, 0x0f, 0xba),
-    DIFF_TX("bsf Gv,Ev", "", DIFF_G, DIFF_SV, 0, RMB, 0, BS_UNDEF, NULL, scan_setup, 0, 0x0f,
+    DIFF_TX("bsf Gv,Ev", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_ADDRSZ, BS_UNDEF, NULL, scan_setup, 0,
+            0x0f,
             0xbc),
     DIFF_TX("bsr Gv,Ev", "", DIFF_G, DIFF_SV, 0, RMB, 0, BS_UNDEF, NULL, scan_setup, 0, 0x0f,
             0xbd),

@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <asm/ldt.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -40,6 +43,7 @@ struct diff_ctl {
 #define USER_CS32 0x23 /* Linux x86-64 user segments (arch/x86/include/asm/segment.h) */
 #define USER_DS 0x2b
 #define USER_CS64 0x33
+#define LDT_DS 0x07 /* LDT entry 0, RPL 3: the DIFF_M16A data segment */
 
 #define CODE_LEN 8192u
 #define INSN_OFF 0x400u
@@ -126,8 +130,11 @@ static void cg_prologue(struct cg *c, const struct diff_env *env, enum diff_mode
     cg_bytes(c, "\x53\x55\x41\x54\x41\x55\x41\x56\x41\x57", 10);
     cg_bytes(c, "\x48\x89\xa7", 3); /* mov [rdi + host_rsp], rsp */
     cg_u32(c, OFF(host_rsp));
-    if (mode == DIFF_M32) /* mov eax, USER_DS; mov ds, eax; mov es, eax */
-        cg_bytes(c, "\xb8\x2b\x00\x00\x00\x8e\xd8\x8e\xc0", 9);
+    if (mode != DIFF_M64) { /* mov eax, sel; mov ds, eax; mov es, eax */
+        cg_b(c, 0xb8);
+        cg_u32(c, mode == DIFF_M16A ? LDT_DS : USER_DS);
+        cg_bytes(c, "\x8e\xd8\x8e\xc0", 4);
+    }
     cg_bytes(c, "\x48\x89\xf8", 3); /* mov rax, rdi */
     cg_bytes(c, "\xff\xb0", 2);     /* push qword [rax + rflags]; popfq */
     cg_u32(c, OFF(st.rflags));
@@ -182,25 +189,26 @@ static void cg_epilogue64(struct cg *c, const struct diff_env *env, uint64_t lan
 }
 
 /* 32-bit landing code: store the registers with absolute addresses, then
- * far-jump back to the 64-bit tail. */
+ * far-jump back to the 64-bit tail. Every access goes through SS (flat):
+ * DS may be the DIFF_M16A segment. */
 static void cg_epilogue32(struct cg *c, const struct diff_env *env, uint64_t land)
 {
     uint32_t ctl = (uint32_t)(uintptr_t)env->ctl;
-    cg_b(c, 0xa3); /* mov [gpr0], eax */
+    cg_bytes(c, "\x36\xa3", 2); /* mov ss:[gpr0], eax */
     cg_u32(c, ctl + OFF_GPR(0));
     for (unsigned r = 1; r < 8; r++) {
-        cg_b(c, 0x89); /* mov [abs], r32 */
+        cg_bytes(c, "\x36\x89", 2); /* mov ss:[abs], r32 */
         cg_b(c, (uint8_t)(0x05 | (r << 3)));
         cg_u32(c, ctl + OFF_GPR(r));
     }
     cg_b(c, 0xbc); /* mov esp, tmpstack top */
     cg_u32(c, ctl + OFF(tmpstack) + (uint32_t)sizeof(((struct diff_ctl *)0)->tmpstack));
-    cg_bytes(c, "\x9c\x8f\x05", 3); /* pushfd; pop dword [rflags] */
+    cg_bytes(c, "\x9c\x36\x8f\x05", 4); /* pushfd; pop dword ss:[rflags] */
     cg_u32(c, ctl + OFF(st.rflags));
-    cg_bytes(c, "\xc7\x05", 2); /* mov dword [rip], land */
+    cg_bytes(c, "\x36\xc7\x05", 3); /* mov dword ss:[rip], land */
     cg_u32(c, ctl + OFF(st.rip));
     cg_u32(c, (uint32_t)land);
-    cg_bytes(c, "\xff\x2d", 2); /* jmp far m16:32 [far_out] */
+    cg_bytes(c, "\x36\xff\x2d", 3); /* jmp far m16:32 ss:[far_out] */
     cg_u32(c, ctl + OFF(far_out_off));
 }
 
@@ -381,7 +389,7 @@ static const struct x86_emu_ops emu_ops = {
 
 /* A user-mode state like the one Linux gives this process. */
 static void emu_setup(struct x86_cpu *cpu, enum diff_mode mode, const struct diff_state *in,
-                      uint64_t rip)
+                      uint64_t rip, const uint8_t *arena)
 {
     struct x86_state s;
     memset(&s, 0, sizeof(s));
@@ -400,6 +408,11 @@ static void emu_setup(struct x86_cpu *cpu, enum diff_mode mode, const struct dif
         s.seg[i] = (struct x86_seg){ .base = 0, .limit = 0xffffffff,
                                      .sel = user_ds ? USER_DS : 0, .attr = data };
     }
+    if (mode == DIFF_M16A) { /* the LDT segment diff_env_init installed */
+        s.seg[X86_DS] = (struct x86_seg){ .base = (uintptr_t)arena, .limit = 0xffff,
+                                          .sel = LDT_DS, .attr = data & ~X86_SEG_G };
+        s.seg[X86_ES] = s.seg[X86_DS];
+    }
     s.seg[X86_CS].sel = mode == DIFF_M64 ? USER_CS64 : USER_CS32;
     s.seg[X86_CS].attr = X86_SEG_P | X86_SEG_S | (3u << 5) | 0xb | X86_SEG_G |
                          (mode == DIFF_M64 ? X86_SEG_L : X86_SEG_DB);
@@ -412,7 +425,7 @@ static int run_emu(struct diff_env *env, struct x86_cpu *cpu, struct emu_ctx *ct
                    const struct diff_form *f, const struct diff_state *in, struct x86_insn *insn)
 {
     x86_cpu_init(cpu, &emu_ops, ctx);
-    emu_setup(cpu, (enum diff_mode)f->mode, in, env->insn_addr);
+    emu_setup(cpu, (enum diff_mode)f->mode, in, env->insn_addr, env->arena);
     int rc;
     unsigned calls = 0;
     do {
@@ -447,7 +460,8 @@ static void random_state(struct diff_env *env, const struct diff_form *f, struct
     diff_randomize(env, DIFF_DATA_LEN + DIFF_STACK_LEN / 2 - 192, 384);
     if (f->base >= 0 || f->index >= 0) {
         unsigned off = DIFF_DATA_LEN / 2 + (unsigned)diff_rand_below(env, 1024) - 512;
-        uint64_t target = (uintptr_t)env->arena + off;
+        /* DIFF_M16A addresses are offsets in the arena segment */
+        uint64_t target = (f->mode == DIFF_M16A ? 0 : (uintptr_t)env->arena) + off;
         diff_randomize(env, off - 16, 48);
         uint64_t idx = 0;
         if (f->index >= 0) {
@@ -456,17 +470,19 @@ static void random_state(struct diff_env *env, const struct diff_form *f, struct
         }
         if (f->base >= 0) {
             uint64_t b = target - (uint64_t)(int64_t)f->disp - (idx << f->scale);
-            if (f->addrsize == 4 && f->mode == DIFF_M64)
-                b = (uint32_t)b | (diff_rand(env) << 32); /* the upper half must not matter */
-            else if (f->addrsize == 4)
-                b = (uint32_t)b | (diff_rand(env) & 0xffffffff00000000ull);
+            /* address bits above the address size must not matter */
+            uint64_t amask = f->addrsize == 2 ? 0xffff : 0xffffffff;
+            if (f->addrsize < 8)
+                b = (b & amask) | (diff_rand(env) & ~amask);
             st->gpr[f->base] = b;
         }
+        if (f->index >= 0 && f->addrsize == 2)
+            st->gpr[f->index] |= diff_rand(env) << 16;
     }
     if (f->riprel_at >= 0)
         diff_randomize(env, (unsigned)f->riprel_target - 16, 48);
     else if (f->base < 0 && f->index < 0 && f->disp)
-        diff_randomize(env, (unsigned)((uintptr_t)f->disp - (uintptr_t)env->arena) - 16, 48);
+        diff_randomize(env, (unsigned)diff_mem_off(env, f, st) - 16, 48);
     if (f->setup)
         f->setup(env, f, st);
 }
@@ -501,7 +517,7 @@ static void report(struct diff_env *env, const struct diff_form *f, const struct
     if (env->reported++ >= 10)
         return;
     fprintf(stderr, "MISMATCH seed=%#" PRIx64 " form \"%s\" (%s) bytes:", env->seed, f->name,
-            f->mode == DIFF_M64 ? "64-bit" : "32-bit");
+            f->mode == DIFF_M64 ? "64-bit" : f->mode == DIFF_M32 ? "32-bit" : "16-bit address");
     for (unsigned i = 0; i < f->len; i++)
         fprintf(stderr, " %02x", f->bytes[i]);
     fprintf(stderr, "\n  ");
@@ -548,6 +564,7 @@ static bool compare(struct diff_env *env, const struct diff_form *f, const struc
         return false;
     }
     uint64_t mask = f->mode == DIFF_M64 ? ~0ull : 0xffffffffull;
+
     struct diff_state emu;
     memcpy(emu.gpr, cpu->s.gpr, sizeof(emu.gpr));
     emu.rflags = x86_get_rflags(cpu);
@@ -591,6 +608,8 @@ unsigned diff_run_form(struct diff_env *env, const struct diff_form *f, unsigned
 {
     struct diff_form form = *f;
     unsigned before = env->mismatches;
+    if (form.mode == DIFF_M16A && !env->have_ldt)
+        return 0;
     if (generate(env, &form)) {
         report(env, f, &(struct diff_state){ 0 }, "code generation failed");
         return 1;
@@ -650,13 +669,28 @@ int diff_env_init(struct diff_env *env, uint64_t seed)
     env->rng = env->seed;
     env->code = map_low(CODE_LEN, PROT_READ | PROT_WRITE);
     env->ctl = map_low(4096, PROT_READ | PROT_WRITE);
-    env->arena = map_low(DIFF_ARENA_LEN, PROT_READ | PROT_WRITE);
+    /* The arena follows an inaccessible guard page: accesses just below it
+     * fault natively as they do in the emulator. */
+    uint8_t *guarded = map_low(4096 + DIFF_ARENA_LEN, PROT_READ | PROT_WRITE);
+    if (guarded && mprotect(guarded, 4096, PROT_NONE))
+        return -errno;
+    env->arena = guarded ? guarded + 4096 : NULL;
     env->init = malloc(DIFF_ARENA_LEN);
     env->native_out = malloc(DIFF_ARENA_LEN);
     if (!env->code || !env->ctl || !env->arena || !env->init || !env->native_out)
         return -ENOMEM;
     env->st = &((struct diff_ctl *)env->ctl)->st;
     diff_randomize(env, 0, DIFF_ARENA_LEN);
+    /* LDT entry 0: a 32-bit read/write data segment at the arena, 64 KiB */
+    struct user_desc ud = {
+        .entry_number = 0, .base_addr = (unsigned)(uintptr_t)env->arena, .limit = 0xffff,
+        .seg_32bit = 1, .contents = 0, .read_exec_only = 0, .limit_in_pages = 0,
+        .seg_not_present = 0, .useable = 1,
+    };
+    env->have_ldt = syscall(SYS_modify_ldt, 1, &ud, sizeof(ud)) == 0;
+    if (!env->have_ldt)
+        fprintf(stderr, "diff: modify_ldt failed (%s): 16-bit address forms skipped\n",
+                strerror(errno));
     return install_signals();
 }
 
@@ -664,7 +698,7 @@ void diff_env_fini(struct diff_env *env)
 {
     munmap(env->code, CODE_LEN);
     munmap(env->ctl, 4096);
-    munmap(env->arena, DIFF_ARENA_LEN);
+    munmap(env->arena - 4096, 4096 + DIFF_ARENA_LEN);
     free(env->init);
     free(env->native_out);
 }
@@ -728,7 +762,22 @@ void diff_encode(struct diff_env *env, struct diff_form *f, const struct diff_en
 
     bool mem = e->reg >= 0 && e->rm < 0;
     int base = -1, index = -1;
-    if (mem) {
+    /* 16-bit addressing (SDM Vol. 2, Table 2-1): the BP-free shapes, since
+     * BP-based ones default to SS, which is flat here. */
+    static const struct { uint8_t rm; int8_t base, index; } a16[] = {
+        { 0, X86_RBX, X86_RSI }, { 1, X86_RBX, X86_RDI }, { 4, X86_RSI, -1 },
+        { 5, X86_RDI, -1 },      { 7, X86_RBX, -1 },      { 6, -1, -1 }, /* [disp16] */
+    };
+    unsigned a16_pick = 0;
+    if (mem && f->addrsize == 2) {
+        a16_pick = (unsigned)diff_rand_below(env, sizeof(a16) / sizeof(a16[0]));
+        base = a16[a16_pick].base;
+        index = a16[a16_pick].index;
+        if (base < 0)
+            f->disp = (int32_t)(DIFF_DATA_LEN / 2 + diff_rand_below(env, 256) - 128);
+        else
+            f->disp = (int32_t)diff_rand_below(env, 128) - 64;
+    } else if (mem) {
         switch (e->mem) {
         case DIFF_MEM_BASE_DISP8:
             base = pick_reg(env, e->mode, e->avoid, -1, false);
@@ -768,6 +817,14 @@ void diff_encode(struct diff_env *env, struct diff_form *f, const struct diff_en
         unsigned reg = (unsigned)(e->reg & 7) << 3;
         if (!mem) {
             put(f, (uint8_t)(0xc0 | reg | (unsigned)(e->rm & 7)));
+        } else if (f->addrsize == 2) {
+            if (base < 0) {
+                put(f, (uint8_t)(0x06 | reg)); /* mod 0, rm 6: [disp16] */
+                put_n(f, (uint16_t)f->disp, 2);
+            } else {
+                put(f, (uint8_t)(0x40 | reg | a16[a16_pick].rm)); /* mod 1: + disp8 */
+                put(f, (uint8_t)f->disp);
+            }
         } else {
             switch (e->mem) {
             case DIFF_MEM_BASE_DISP8:
@@ -852,7 +909,9 @@ int diff_mem_off(const struct diff_env *env, const struct diff_form *f, const st
         if (f->index >= 0)
             ea += st->gpr[f->index] << f->scale;
     }
-    if (f->addrsize == 4 || f->mode == DIFF_M32)
+    if (f->addrsize == 2)
+        return (int)(ea & 0xffff) < (int)DIFF_ARENA_LEN ? (int)(ea & 0xffff) : -1;
+    if (f->addrsize == 4 || f->mode != DIFF_M64)
         ea = (uint32_t)ea;
     uint64_t off = ea - (uintptr_t)env->arena;
     return off < DIFF_ARENA_LEN ? (int)off : -1;
@@ -885,7 +944,7 @@ static void build_one(struct diff_env *env, const struct diff_tmpl *t, enum diff
         diff_enc_prefix(&e, 0xf0);
     if (variant == 4) {
         diff_enc_prefix(&e, 0x67);
-        e.addrsize = 4;
+        e.addrsize = mode == DIFF_M16A ? 2 : 4;
     }
     for (const char *p = t->prefix; *p; p++)
         diff_enc_prefix(&e, (uint8_t)*p);
@@ -920,7 +979,7 @@ static void build_one(struct diff_env *env, const struct diff_tmpl *t, enum diff
     e.nimm = ilen;
     snprintf(name, sizeof(name), "%s/%u %s%s", t->name, size * 8,
              t->digit == DIFF_NOMODRM ? "" : mem ? "mem" : "reg",
-             variant == 3 ? " lock" : variant == 4 ? " a32" : "");
+             variant == 3 ? " lock" : variant == 4 ? (mode == DIFF_M16A ? " a16" : " a32") : "");
     e.name = name;
     diff_encode(env, f, &e);
     f->undef_fn = t->undef_fn;
@@ -937,7 +996,7 @@ void diff_build(struct diff_env *env, const struct diff_tmpl *t, enum diff_mode 
 {
     if ((t->flags & DIFF_ONLY64) && mode != DIFF_M64)
         return;
-    if ((t->flags & DIFF_ONLY32) && mode != DIFF_M32)
+    if ((t->flags & DIFF_ONLY32) && mode == DIFF_M64)
         return;
     for (unsigned size = 1; size <= 8; size *= 2) {
         if (!(t->sizes & size) || (size == 8 && mode != DIFF_M64))
@@ -950,8 +1009,10 @@ void diff_build(struct diff_env *env, const struct diff_tmpl *t, enum diff_mode 
                 continue;
             if (v == 3 && !(t->flags & DIFF_LOCK))
                 continue;
-            if (v == 4 && !(mode == DIFF_M64 && (t->flags & DIFF_ADDR32)))
+            if (v == 4 && !(mode != DIFF_M32 && (t->flags & DIFF_ADDRSZ)))
                 continue;
+            if (v != 4 && mode == DIFF_M16A)
+                continue; /* that mode exists for the 16-bit address forms */
             if (*n >= max)
                 return;
             build_one(env, t, mode, size, v, &forms[(*n)++]);
@@ -968,13 +1029,14 @@ void diff_run_templates(const char *family, const struct diff_tmpl *tmpl, unsign
     struct diff_form *forms = calloc(MAX, sizeof(*forms));
     assert_non_null(forms);
     char label[96];
-    for (int m = 0; m < 2; m++) {
+    static const char *const mode_names[] = { "64-bit", "32-bit", "16-bit address" };
+    for (int m = DIFF_M64; m <= DIFF_M16A; m++) {
         unsigned n = 0;
         for (unsigned i = 0; i < ntmpl; i++)
-            diff_build(&env, &tmpl[i], m == 0 ? DIFF_M64 : DIFF_M32, forms, &n, MAX);
+            diff_build(&env, &tmpl[i], (enum diff_mode)m, forms, &n, MAX);
         if (n == 0)
             continue;
-        snprintf(label, sizeof(label), "%s %s", family, m == 0 ? "64-bit" : "32-bit");
+        snprintf(label, sizeof(label), "%s %s", family, mode_names[m]);
         diff_run_all(&env, label, forms, n, nstates);
     }
     free(forms);

@@ -28,7 +28,11 @@
 
 #include "x86/state.h"
 
-enum diff_mode { DIFF_M64, DIFF_M32 };
+/* DIFF_M64: 64-bit mode. DIFF_M32: compatibility mode with flat 32-bit
+ * segments. DIFF_M16A: compatibility mode whose DS and ES are an LDT data
+ * segment based at the arena with a 64 KiB limit, for 16-bit address-size
+ * forms (67 prefix): their offsets are arena offsets. */
+enum diff_mode { DIFF_M64, DIFF_M32, DIFF_M16A };
 
 /* Register/flag image the generated code loads and stores. The offsets are
  * baked into the generated code (see diff_harness.c). */
@@ -64,8 +68,8 @@ struct diff_form {
     uint32_t undef;        /* RFLAGS bits never compared */
     diff_undef_fn undef_fn;
     diff_setup_fn setup;
-    /* The memory operand built by diff_enc_mem(): registers to aim at the
-     * data buffer; -1 = none. */
+    /* The memory operand diff_encode() built: the registers the random
+     * state aims at the data area (-1 = none), and its shape. */
     int8_t base, index;
     uint8_t scale;
     uint8_t addrsize;      /* 2, 4 or 8 */
@@ -86,7 +90,7 @@ struct diff_env {
     uint8_t *code;            /* generated code (2 pages, MAP_32BIT) */
     uint8_t *ctl;             /* control page: diff_state and far pointers */
     struct diff_state *st;    /* in ctl */
-    uint8_t *arena;           /* data then stack */
+    uint8_t *arena;           /* data then stack, after a guard page */
     uint8_t *init;            /* initial arena image of the current state */
     uint8_t *native_out;      /* arena after the native run */
     uint64_t insn_addr;
@@ -95,6 +99,7 @@ struct diff_env {
     uint64_t rng;
     unsigned forms, states, mismatches, reported;
     unsigned native_faults;
+    bool have_ldt;            /* DIFF_M16A forms can run (modify_ldt worked) */
 };
 
 /* Sets up / tears down the fixture (the seed from DIFF_SEED or seed). */
@@ -143,7 +148,8 @@ struct diff_enc {
     int reg;                   /* ModRM.reg (register 0-15 or /digit), or -1: no ModRM */
     int rm;                    /* ModRM.rm register 0-15, or -1: a memory operand */
     enum diff_mem_kind mem;
-    uint8_t addrsize;          /* 0: the mode's default; 4 in 64-bit mode needs "\x67" */
+    uint8_t addrsize;          /* 0: the mode's default; 4 (64-bit mode) or 2 (DIFF_M16A)
+                                * need a "\x67" prefix; 2 uses [bx/si/di + disp8] forms */
     uint64_t imm, imm2;
     unsigned nimm, nimm2;
     uint16_t avoid;            /* registers never used as base or index */
@@ -187,7 +193,8 @@ enum diff_rm { DIFF_RM_BOTH, DIFF_RM_REG, DIFF_RM_MEM };
 #define DIFF_ONLY64    (1u << 2)
 #define DIFF_ONLY32    (1u << 3)
 #define DIFF_NOREX     (1u << 4) /* never add a REX prefix of our own (byte regs AH..BH) */
-#define DIFF_ADDR32    (1u << 5) /* 64-bit mode: also a 67-prefixed (32-bit address) variant */
+#define DIFF_ADDRSZ    (1u << 5) /* also 67-prefixed forms: 32-bit addresses in 64-bit
+                                    * mode, 16-bit ones in DIFF_M16A */
 #define DIFF_D64       (1u << 6) /* operand size 8 is the default: no REX.W */
 
 #define DIFF_S1 1u
@@ -228,7 +235,7 @@ struct diff_tmpl {
 void diff_build(struct diff_env *env, const struct diff_tmpl *t, enum diff_mode mode,
                 struct diff_form *forms, unsigned *n, unsigned max);
 
-/* Builds every template of tmpl[0..ntmpl) in both modes (as allowed) and
+/* Builds every template of tmpl[0..ntmpl) in every mode (as allowed) and
  * runs them (nstates each); fails the cmocka test on any mismatch. */
 void diff_run_templates(const char *family, const struct diff_tmpl *tmpl, unsigned ntmpl,
                         unsigned nstates, uint64_t seed);

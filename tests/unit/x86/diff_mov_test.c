@@ -69,24 +69,24 @@ static void xlat_setup(struct diff_env *env, const struct diff_form *f, struct d
 #define S48 (DIFF_S4 | DIFF_S8)
 
 static const struct diff_tmpl movs[] = {
-    DIFF_T("mov Eb,Gb", "", DIFF_G, DIFF_S1, 0, RMB, 0, 0, 0x88),
-    DIFF_T("mov Ev,Gv", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_ADDR32, 0, 0x89),
+    DIFF_T("mov Eb,Gb", "", DIFF_G, DIFF_S1, 0, RMB, DIFF_ADDRSZ, 0, 0x88),
+    DIFF_T("mov Ev,Gv", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_ADDRSZ, 0, 0x89),
     DIFF_T("mov Gb,Eb", "", DIFF_G, DIFF_S1, 0, RMB, 0, 0, 0x8a),
-    DIFF_T("mov Gv,Ev", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_ADDR32, 0, 0x8b),
+    DIFF_T("mov Gv,Ev", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_ADDRSZ, 0, 0x8b),
     DIFF_T("mov Eb,Ib", "", 0, DIFF_S1, DIFF_IMM_B, RMB, 0, 0, 0xc6),
-    DIFF_T("mov Ev,Iz", "", 0, DIFF_SV, DIFF_IMM_Z, RMB, 0, 0, 0xc7),
+    DIFF_T("mov Ev,Iz", "", 0, DIFF_SV, DIFF_IMM_Z, RMB, DIFF_ADDRSZ, 0, 0xc7),
     DIFF_T("mov Zb,Ib", "", DIFF_NOMODRM, DIFF_S1, DIFF_IMM_B, 0, DIFF_OPREG, 0, 0xb0),
     DIFF_T("mov Zv,Iv", "", DIFF_NOMODRM, DIFF_SV, DIFF_IMM_V, 0, DIFF_OPREG, 0, 0xb8),
     DIFF_T("mov Ev,Sw", "", 3, DIFF_SV, 0, RMB, 0, 0, 0x8c), /* DS */
-    DIFF_T("movzx Gv,Eb", "", DIFF_G, DIFF_SV, 0, RMB, 0, 0, 0x0f, 0xb6),
+    DIFF_T("movzx Gv,Eb", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_ADDRSZ, 0, 0x0f, 0xb6),
     DIFF_T("movzx Gv,Ew", "", DIFF_G, DIFF_SV, 0, RMB, 0, 0, 0x0f, 0xb7),
     DIFF_T("movsx Gv,Eb", "", DIFF_G, DIFF_SV, 0, RMB, 0, 0, 0x0f, 0xbe),
-    DIFF_T("movsx Gv,Ew", "", DIFF_G, DIFF_SV, 0, RMB, 0, 0, 0x0f, 0xbf),
+    DIFF_T("movsx Gv,Ew", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_ADDRSZ, 0, 0x0f, 0xbf),
     DIFF_T("movsxd Gv,Ed", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_ONLY64, 0, 0x63),
     DIFF_T("movbe Gv,Mv", "", DIFF_G, DIFF_SV, 0, RM_MEM, 0, 0, 0x0f, 0x38, 0xf0),
     DIFF_T("movbe Mv,Gv", "", DIFF_G, DIFF_SV, 0, RM_MEM, 0, 0, 0x0f, 0x38, 0xf1),
     DIFF_T("movnti My,Gy", "", DIFF_G, S48, 0, RM_MEM, 0, 0, 0x0f, 0xc3),
-    DIFF_T("lea Gv,M", "", DIFF_G, DIFF_SV, 0, RM_MEM, DIFF_ADDR32, 0, 0x8d),
+    DIFF_T("lea Gv,M", "", DIFF_G, DIFF_SV, 0, RM_MEM, DIFF_ADDRSZ, 0, 0x8d),
     DIFF_T("cbw/cwde/cdqe", "", DIFF_NOMODRM, DIFF_SV, 0, 0, 0, 0, 0x98),
     DIFF_T("cwd/cdq/cqo", "", DIFF_NOMODRM, DIFF_SV, 0, 0, 0, 0, 0x99),
     DIFF_TX("xlat", "", DIFF_NOMODRM, DIFF_S1, 0, 0, 0, 0, NULL, xlat_setup, 0, 0xd7),
@@ -134,7 +134,7 @@ static void add_moffs(struct diff_env *env, struct diff_form *forms, unsigned *n
 
 static const struct diff_tmpl conds[] = {
 #define CC(cc)                                                                                 \
-    DIFF_T("cmovcc Gv,Ev", "", DIFF_G, DIFF_SV, 0, RMB, 0, 0, 0x0f, 0x40 + (cc)),             \
+    DIFF_T("cmovcc Gv,Ev", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_ADDRSZ, 0, 0x0f, 0x40 + (cc)),   \
     DIFF_T("setcc Eb", "", 0, DIFF_S1, 0, RMB, 0, 0, 0x0f, 0x90 + (cc))
     CC(0), CC(1), CC(2),  CC(3),  CC(4),  CC(5),  CC(6),  CC(7),
     CC(8), CC(9), CC(10), CC(11), CC(12), CC(13), CC(14), CC(15),
@@ -143,13 +143,14 @@ static const struct diff_tmpl conds[] = {
 
 static const struct diff_tmpl xchgs[] = {
     DIFF_T("xchg Eb,Gb", "", DIFF_G, DIFF_S1, 0, RMB, DIFF_LOCK, 0, 0x86),
-    DIFF_T("xchg Ev,Gv", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_LOCK, 0, 0x87),
+    DIFF_T("xchg Ev,Gv", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_LOCK | DIFF_ADDRSZ, 0, 0x87),
     DIFF_T("xchg Zv,rAX", "", DIFF_NOMODRM, DIFF_SV, 0, 0, DIFF_OPREG, 0, 0x90),
     DIFF_T("xadd Eb,Gb", "", DIFF_G, DIFF_S1, 0, RMB, DIFF_LOCK, 0, 0x0f, 0xc0),
-    DIFF_T("xadd Ev,Gv", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_LOCK, 0, 0x0f, 0xc1),
+    DIFF_T("xadd Ev,Gv", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_LOCK | DIFF_ADDRSZ, 0, 0x0f, 0xc1),
     DIFF_TX("cmpxchg Eb,Gb", "", DIFF_G, DIFF_S1, 0, RMB, DIFF_LOCK, 0, NULL, cmpxchg_setup, 0,
             0x0f, 0xb0),
-    DIFF_TX("cmpxchg Ev,Gv", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_LOCK, 0, NULL, cmpxchg_setup, 0,
+    DIFF_TX("cmpxchg Ev,Gv", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_LOCK | DIFF_ADDRSZ, 0, NULL,
+            cmpxchg_setup, 0,
             0x0f, 0xb1),
     DIFF_TX("cmpxchg8b Mq", "", 1, DIFF_S4, 0, RM_MEM, DIFF_LOCK, 0, NULL, cmpxchg8_setup, 8,
             0x0f, 0xc7),

@@ -52,11 +52,11 @@ static const struct diff_tmpl muldiv[] = {
     DIFF_T("mul Ev", "", 4, DIFF_SV, 0, RMB, 0, MUL_UNDEF, 0xf7),
     DIFF_T("imul Eb", "", 5, DIFF_S1, 0, RMB, 0, MUL_UNDEF, 0xf6),
     DIFF_T("imul Ev", "", 5, DIFF_SV, 0, RMB, 0, MUL_UNDEF, 0xf7),
-    DIFF_T("imul Gv,Ev", "", DIFF_G, DIFF_SV, 0, RMB, 0, MUL_UNDEF, 0x0f, 0xaf),
+    DIFF_T("imul Gv,Ev", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_ADDRSZ, MUL_UNDEF, 0x0f, 0xaf),
     DIFF_T("imul Gv,Ev,Iz", "", DIFF_G, DIFF_SV, DIFF_IMM_Z, RMB, 0, MUL_UNDEF, 0x69),
     DIFF_T("imul Gv,Ev,Ib", "", DIFF_G, DIFF_SV, DIFF_IMM_B, RMB, 0, MUL_UNDEF, 0x6b),
     DIFF_TX("div Eb", "", 6, DIFF_S1, 0, RMB, 0, DIV_UNDEF, NULL, div_setup, 0, 0xf6),
-    DIFF_TX("div Ev", "", 6, DIFF_SV, 0, RMB, 0, DIV_UNDEF, NULL, div_setup, 0, 0xf7),
+    DIFF_TX("div Ev", "", 6, DIFF_SV, 0, RMB, DIFF_ADDRSZ, DIV_UNDEF, NULL, div_setup, 0, 0xf7),
     DIFF_TX("idiv Eb", "", 7, DIFF_S1, 0, RMB, 0, DIV_UNDEF, NULL, div_setup, 1, 0xf6),
     DIFF_TX("idiv Ev", "", 7, DIFF_SV, 0, RMB, 0, DIV_UNDEF, NULL, div_setup, 1, 0xf7),
 };

@@ -67,7 +67,7 @@ static void shift_setup(struct diff_env *env, const struct diff_form *f, struct 
             (kind) | C_ONE, 0xd1),                                                               \
     DIFF_TX(name " Eb,CL", "", digit, DIFF_S1, 0, RMB, 0, 0, shift_undef, shift_setup,           \
             (kind) | C_CL, 0xd2),                                                                \
-    DIFF_TX(name " Ev,CL", "", digit, DIFF_SV, 0, RMB, 0, 0, shift_undef, shift_setup,           \
+    DIFF_TX(name " Ev,CL", "", digit, DIFF_SV, 0, RMB, DIFF_ADDRSZ, 0, shift_undef, shift_setup, \
             (kind) | C_CL, 0xd3),                                                                \
     DIFF_TX(name " Eb,Ib", "", digit, DIFF_S1, DIFF_IMM_COUNT, RMB, 0, 0, shift_undef,           \
             shift_setup, (kind) | C_IMM, 0xc0),                                                  \
@@ -87,7 +87,7 @@ static const struct diff_tmpl shifts[] = {
 static const struct diff_tmpl doubles[] = {
     DIFF_TX("shld Ev,Gv,Ib", "", DIFF_G, DIFF_S4 | DIFF_S8, DIFF_IMM_COUNT, RMB, 0, 0,
             shift_undef, shift_setup, K_SHLD | C_IMM, 0x0f, 0xa4),
-    DIFF_TX("shld Ev,Gv,CL", "", DIFF_G, DIFF_SV, 0, RMB, 0, 0, shift_undef, shift_setup,
+    DIFF_TX("shld Ev,Gv,CL", "", DIFF_G, DIFF_SV, 0, RMB, DIFF_ADDRSZ, 0, shift_undef, shift_setup,
             K_SHLD | C_CL, 0x0f, 0xa5),
     DIFF_TX("shrd Ev,Gv,Ib", "", DIFF_G, DIFF_S4 | DIFF_S8, DIFF_IMM_COUNT, RMB, 0, 0,
             shift_undef, shift_setup, K_SHRD | C_IMM, 0x0f, 0xac),

@@ -474,8 +474,17 @@ static void fill_elem(struct diff_env *env, uint8_t *p, unsigned len, enum diff_
         case DSSE_MXCSR: {
             uint32_t x = rand_mxcsr(env, false);
             if ((diff_rand(env) & 7) == 0)
-                x |= 1u << (16 + diff_rand(env) % 16); /* reserved: #GP */
+                x |= 1u << (18 + diff_rand(env) % 14); /* reserved: #GP (AMD has MM, bit 17) */
             memcpy(v, &x, n = 4);
+            break;
+        }
+        case DSSE_STR: {
+            static const uint8_t alphabet[8] = { 0, 0x41, 0x42, 0x43, 0x7f, 0x80, 0xff, 0x41 };
+            uint64_t r = diff_rand(env);
+            for (unsigned k = 0; k < 8; k++)
+                v[k] = (r >> (60 - 4 * k)) & 1 ? alphabet[(r >> (3 * k)) & 7]
+                                                : alphabet[1 + (r >> (3 * k)) % 3];
+            n = 8;
             break;
         }
         case DSSE_BCD: {
@@ -679,6 +688,27 @@ static void report(struct diff_sse_env *env, const struct diff_form *f, const st
     print_fx("emulator", emu->fx);
 }
 
+/* The one documented inexactness: with an unmasked overflow or underflow
+ * the hardware reports PE for the result rounded with an unbounded
+ * exponent, the emulator PE of the masked computation. A #XM whose only
+ * difference is PE next to an unmasked OE/UE is accepted. */
+static bool xm_pe_only(const struct sse_state *in, const struct sse_state *nat,
+                       const struct sse_state *emu)
+{
+    uint32_t m0, mn, me;
+    memcpy(&m0, in->fx + FX_MXCSR, 4);
+    memcpy(&mn, nat->fx + FX_MXCSR, 4);
+    memcpy(&me, emu->fx + FX_MXCSR, 4);
+    uint32_t unmasked = ~(m0 >> 7) & 0x3f;
+    if (nat->rflags != 19 || !(me & unmasked & 0x18) || ((mn ^ me) & ~0x20u))
+        return false;
+    uint8_t a[512], b[512];
+    memcpy(a, nat->fx, 512);
+    memcpy(b, emu->fx, 512);
+    memcpy(a + FX_MXCSR, &me, 4);
+    return fx_diff(a, b) < 0;
+}
+
 static bool compare(struct diff_sse_env *env, const struct diff_form *f,
                     const struct sse_state *in, int sig, const struct sse_state *nat, int rc,
                     const struct sse_state *emu, const struct x86_insn *insn)
@@ -693,7 +723,7 @@ static bool compare(struct diff_sse_env *env, const struct diff_form *f,
         else if (memcmp(emu->gpr, in->gpr, sizeof(in->gpr)) || emu->rip != insn_addr(env) ||
                  memcmp(env->d.arena, env->d.init, DIFF_ARENA_LEN))
             why = "the emulator's fault changed registers or memory";
-        else if (fx_diff(nat->fx, emu->fx) >= 0)
+        else if (fx_diff(nat->fx, emu->fx) >= 0 && !xm_pe_only(in, nat, emu))
             why = "FPU/SSE state at the fault differs";
     } else if (rc != X86_EXEC_OK) {
         why = "the emulator faulted (vector in rflags), native did not";

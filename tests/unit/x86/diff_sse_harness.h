@@ -38,6 +38,7 @@ enum diff_sse_elem {
     DSSE_I64,
     DSSE_BCD,   /* packed BCD, mostly valid (memory) */
     DSSE_MXCSR, /* MXCSR values, now and then with reserved bits (memory) */
+    DSSE_STR,   /* bytes of a small alphabet with zeros (string compares) */
 };
 
 struct diff_sse_form {

@@ -36,6 +36,7 @@ enum { K_XMM, K_MMX, K_GPR, K_DIGIT };
 #define F_SSSE3   (1u << 6) /* host needs SSSE3 */
 #define F_SSE41   (1u << 7) /* host needs SSE4.1 */
 #define F_SSE42   (1u << 8) /* host needs SSE4.2 */
+#define F_LENS    (1u << 9) /* explicit string lengths in rAX/rDX */
 
 struct spec {
     const char *name;
@@ -215,6 +216,11 @@ static const struct spec specs[] = {
     { "extractps", 0x66, 3, 0x17, K_XMM, K_GPR, 0, DSSE_F32, 4, DSSE_BITS, 0, F_SSE41 | F_IMM },
     { "pinsrb", 0x66, 3, 0x20, K_XMM, K_GPR, 0, DSSE_BITS, 1, DSSE_BITS, 0, F_SSE41 | F_IMM },
     { "pinsrd/q", 0x66, 3, 0x22, K_XMM, K_GPR, 0, DSSE_BITS, 4, DSSE_BITS, 0, F_SSE41 | F_IMM | F_W },
+    /* ---- SSE4.2 string compares (unaligned m128) ---- */
+    { "pcmpestrm", 0x66, 3, 0x60, K_XMM, K_XMM, 0, DSSE_STR, 16, DSSE_STR, 0, F_SSE42 | F_IMM | F_W | F_LENS },
+    { "pcmpestri", 0x66, 3, 0x61, K_XMM, K_XMM, 0, DSSE_STR, 16, DSSE_STR, 0, F_SSE42 | F_IMM | F_W | F_LENS },
+    { "pcmpistrm", 0x66, 3, 0x62, K_XMM, K_XMM, 0, DSSE_STR, 16, DSSE_STR, 0, F_SSE42 | F_IMM },
+    { "pcmpistri", 0x66, 3, 0x63, K_XMM, K_XMM, 0, DSSE_STR, 16, DSSE_STR, 0, F_SSE42 | F_IMM },
 };
 
 /* ---- Form generation --------------------------------------------------------------- */
@@ -242,6 +248,17 @@ static void setup_rdi(struct diff_env *env, const struct diff_form *f, struct di
 {
     (void)f;
     st->gpr[X86_RDI] = (uintptr_t)env->arena + DIFF_DATA_LEN / 2 + diff_rand_below(env, 512) - 256;
+}
+
+/* PCMPESTRx: string lengths in rAX and rDX, mostly small, of either sign. */
+static void setup_lengths(struct diff_env *env, const struct diff_form *f, struct diff_state *st)
+{
+    (void)f;
+    for (unsigned r = 0; r < 2; r++) {
+        uint64_t v = diff_rand(env);
+        uint64_t len = (v & 7) == 0 ? diff_rand_value(env) : (uint64_t)((int64_t)(v >> 8) % 21);
+        st->gpr[r ? X86_RDX : X86_RAX] = len;
+    }
 }
 
 static int pick_reg(struct diff_env *env, unsigned kind, uint16_t avoid)
@@ -291,6 +308,8 @@ static void add_spec(struct diff_sse_env *env, struct forms *fs, const struct sp
             }
             if (sp->flags & F_RDI)
                 e.avoid = 1u << X86_RDI;
+            if (sp->flags & F_LENS)
+                e.avoid = (1u << X86_RAX) | (1u << X86_RDX);
             assert_true(fs->n < MAX_FORMS);
             struct diff_sse_form *f = &fs->f[fs->n++];
             unsigned mlen = sp->mlen == 4 && w ? 8 : sp->mlen;
@@ -299,6 +318,8 @@ static void add_spec(struct diff_sse_env *env, struct forms *fs, const struct sp
             f->x87 = sp->kreg == K_MMX || sp->krm == K_MMX;
             if (sp->flags & F_RDI)
                 f->f.setup = setup_rdi;
+            if (sp->flags & F_LENS)
+                f->f.setup = setup_lengths;
         }
     }
 }

@@ -52,8 +52,8 @@ static const struct diff_tmpl stack64[] = {
     DIFF_T("pop Zv", "", NOM, DIFF_S2 | DIFF_S8, 0, 0, DIFF_OPREG | D64 | O64, 0, 0x58),
     DIFF_T("push Ib", "", NOM, DIFF_S2 | DIFF_S8, DIFF_IMM_B, 0, D64 | O64, 0, 0x6a),
     DIFF_T("push Iz", "", NOM, DIFF_S2 | DIFF_S8, DIFF_IMM_Z, 0, D64 | O64, 0, 0x68),
-    DIFF_T("push Ev", "", 6, DIFF_S2 | DIFF_S8, 0, RMB, D64 | O64, 0, 0xff),
-    DIFF_T("pop Ev", "", 0, DIFF_S2 | DIFF_S8, 0, RMB, D64 | O64, 0, 0x8f),
+    DIFF_T("push Ev", "", 6, DIFF_S2 | DIFF_S8, 0, RMB, D64 | O64 | DIFF_ADDRSZ, 0, 0xff),
+    DIFF_T("pop Ev", "", 0, DIFF_S2 | DIFF_S8, 0, RMB, D64 | O64 | DIFF_ADDRSZ, 0, 0x8f),
     DIFF_T("push fs", "", NOM, DIFF_S2 | DIFF_S8, 0, 0, D64 | O64, 0, 0x0f, 0xa0),
     DIFF_T("push gs", "", NOM, DIFF_S2 | DIFF_S8, 0, 0, D64 | O64, 0, 0x0f, 0xa8),
     DIFF_T("pushf", "", NOM, DIFF_S2 | DIFF_S8, 0, 0, D64 | O64, 0, 0x9c),
@@ -65,8 +65,8 @@ static const struct diff_tmpl stack64[] = {
     DIFF_T("pop Zv", "", NOM, DIFF_S2 | DIFF_S4, 0, 0, DIFF_OPREG | O32, 0, 0x58),
     DIFF_T("push Ib", "", NOM, DIFF_S2 | DIFF_S4, DIFF_IMM_B, 0, O32, 0, 0x6a),
     DIFF_T("push Iz", "", NOM, DIFF_S2 | DIFF_S4, DIFF_IMM_Z, 0, O32, 0, 0x68),
-    DIFF_T("push Ev", "", 6, DIFF_S2 | DIFF_S4, 0, RMB, O32, 0, 0xff),
-    DIFF_T("pop Ev", "", 0, DIFF_S2 | DIFF_S4, 0, RMB, O32, 0, 0x8f),
+    DIFF_T("push Ev", "", 6, DIFF_S2 | DIFF_S4, 0, RMB, O32 | DIFF_ADDRSZ, 0, 0xff),
+    DIFF_T("pop Ev", "", 0, DIFF_S2 | DIFF_S4, 0, RMB, O32 | DIFF_ADDRSZ, 0, 0x8f),
     DIFF_T("push es", "", NOM, DIFF_S2 | DIFF_S4, 0, 0, O32, 0, 0x06),
     DIFF_T("push cs", "", NOM, DIFF_S2 | DIFF_S4, 0, 0, O32, 0, 0x0e),
     DIFF_T("push ss", "", NOM, DIFF_S2 | DIFF_S4, 0, 0, O32, 0, 0x16),
@@ -84,15 +84,18 @@ static const struct diff_tmpl stack64[] = {
  * the templates built (levels 0, 1 and random up to 31, also >= 32). */
 static void fix_enter_levels(struct diff_env *env, struct diff_form *forms, unsigned n)
 {
+    unsigned seen = 0;
     for (unsigned i = 0; i < n; i++) {
         struct diff_form *f = &forms[i];
         if (strncmp(f->name, "enter", 5) || f->bytes[f->len - 3] != 0xc8 || f->len >= 15)
             continue;
         static const uint8_t levels[] = { 0, 1, 2, 5, 31, 33 };
-        if (diff_rand(env) & 3) { /* mostly allocations that fit the stack area */
-            uint16_t alloc = (uint16_t)diff_rand_below(env, 512);
-            memcpy(&f->bytes[f->len - 2], &alloc, 2);
-        }
+        /* mostly allocations that fit the stack area; every fourth puts the
+         * final rSP in the guard page below the arena (a #PF natively too) */
+        uint16_t alloc = (uint16_t)diff_rand_below(env, 512);
+        if (seen++ % 4 == 3)
+            alloc = DIFF_DATA_LEN + DIFF_STACK_LEN / 2 + 64;
+        memcpy(&f->bytes[f->len - 2], &alloc, 2);
         f->bytes[f->len++] = levels[diff_rand_below(env, sizeof(levels))];
     }
 }
@@ -124,8 +127,9 @@ static void test_stack(void **state)
     assert_int_equal(diff_env_init(&env, 0xf1), 0);
     struct diff_form *forms = calloc(MAX, sizeof(*forms));
     assert_non_null(forms);
-    for (int m = 0; m < 2; m++) {
-        enum diff_mode mode = m == 0 ? DIFF_M64 : DIFF_M32;
+    static const char *const names[] = { "stack 64-bit", "stack 32-bit", "stack 16-bit address" };
+    for (int m = DIFF_M64; m <= DIFF_M16A; m++) {
+        enum diff_mode mode = (enum diff_mode)m;
         unsigned n = 0;
         for (unsigned rep = 0; rep < 4; rep++) /* more random ENTER variants */
             for (unsigned i = 0; i < sizeof(stack64) / sizeof(stack64[0]); i++)
@@ -138,7 +142,7 @@ static void test_stack(void **state)
             diff_form_raw(&forms[n], raw[i].name, mode, 0, raw[i].b, raw[i].len);
             forms[n++].setup = frame_setup;
         }
-        diff_run_all(&env, m == 0 ? "stack 64-bit" : "stack 32-bit", forms, n, NSTATES);
+        diff_run_all(&env, names[m], forms, n, NSTATES);
     }
     free(forms);
     diff_env_fini(&env);

@@ -23,7 +23,8 @@
  * REPE/REPNE stop at varied places; MOVS sometimes overlaps. */
 static void string_setup(struct diff_env *env, const struct diff_form *f, struct diff_state *st)
 {
-    uint64_t base = (uintptr_t)env->arena;
+    /* 16-bit address forms use offsets in the arena segment */
+    uint64_t base = f->mode == DIFF_M16A ? 0 : (uintptr_t)env->arena;
     unsigned count = (unsigned)diff_rand_below(env, 48);
     if (diff_rand_below(env, 8) == 0)
         count = 0;
@@ -46,10 +47,11 @@ static void string_setup(struct diff_env *env, const struct diff_form *f, struct
         for (unsigned i = 0; i < run; i += f->size)
             memcpy(env->init + (down ? di - i : di + i), &a, f->size);
     }
-    uint64_t hi = f->addrsize == 4 ? diff_rand(env) << 32 : 0;
+    /* bits above the address size must be ignored (and kept) */
+    uint64_t hi = f->addrsize == 8 ? 0 : diff_rand(env) << (8 * f->addrsize);
     st->gpr[X86_RSI] = (base + si) | hi;
     st->gpr[X86_RDI] = (base + di) | hi;
-    st->gpr[X86_RCX] = count | (f->addrsize == 4 ? diff_rand(env) << 32 : 0);
+    st->gpr[X86_RCX] = count | (f->addrsize == 8 ? 0 : diff_rand(env) << (8 * f->addrsize));
 }
 
 /* CPUID: leaf 0 (the same on every host CPU core). */
@@ -72,7 +74,10 @@ static void add_strings(struct diff_env *env, struct diff_form *forms, unsigned 
     for (unsigned o = 0; o < 5; o++) {
         for (unsigned size = 1; size <= (mode == DIFF_M64 ? 8u : 4u); size *= 2) {
             for (unsigned r = 0; r < 3; r++) {
-                for (unsigned a32 = 0; a32 < (mode == DIFF_M64 ? 2u : 1u); a32++) {
+                /* 64-bit: 64- and 32-bit addresses; DIFF_M16A: 16-bit ones */
+                unsigned first = mode == DIFF_M16A ? 1 : 0;
+                unsigned last = mode == DIFF_M32 ? 0 : 1;
+                for (unsigned a32 = first; a32 <= last; a32++) {
                     uint8_t b[8];
                     unsigned len = 0;
                     if (r)
@@ -86,11 +91,11 @@ static void add_strings(struct diff_env *env, struct diff_form *forms, unsigned 
                     b[len++] = (uint8_t)(ops[o].op + (size > 1));
                     char name[64];
                     snprintf(name, sizeof(name), "%s%s%u%s", reps[r], ops[o].name, size * 8,
-                             a32 ? " a32" : "");
+                             !a32 ? "" : mode == DIFF_M16A ? " a16" : " a32");
                     struct diff_form *f = &forms[(*n)++];
                     diff_form_raw(f, name, mode, 0, b, len);
                     f->size = (uint8_t)size;
-                    f->addrsize = a32 ? 4 : (mode == DIFF_M64 ? 8 : 4);
+                    f->addrsize = mode == DIFF_M16A ? 2 : a32 ? 4 : (mode == DIFF_M64 ? 8 : 4);
                     f->arg = ops[o].kind;
                     f->setup = string_setup;
                 }
@@ -122,11 +127,12 @@ static void test_strings(void **state)
     assert_int_equal(diff_env_init(&env, 0x111), 0);
     struct diff_form *forms = calloc(MAX, sizeof(*forms));
     assert_non_null(forms);
-    for (int m = 0; m < 2; m++) {
-        enum diff_mode mode = m == 0 ? DIFF_M64 : DIFF_M32;
+    static const char *const names[] = { "strings 64-bit", "strings 32-bit",
+                                         "strings 16-bit address" };
+    for (int m = DIFF_M64; m <= DIFF_M16A; m++) {
         unsigned n = 0;
-        add_strings(&env, forms, &n, mode);
-        diff_run_all(&env, m == 0 ? "strings 64-bit" : "strings 32-bit", forms, n, NSTATES);
+        add_strings(&env, forms, &n, (enum diff_mode)m);
+        diff_run_all(&env, names[m], forms, n, NSTATES);
     }
     free(forms);
     diff_env_fini(&env);

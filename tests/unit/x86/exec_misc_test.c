@@ -260,6 +260,53 @@ static void test_fault_atomicity(void **state)
     fx_fini(&f);
 }
 
+/* The software TLB: hits bypass the callbacks, permissions are per access
+ * kind and privilege, flushes work, page-crossing accesses use callbacks. */
+static void test_tlb(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, X86_MODE_LONG64);
+    static uint8_t page[4096] __attribute__((aligned(4096)));
+    memset(page, 0, sizeof(page));
+    /* linear page 0x40000 maps to `page`, supervisor read only */
+    x86_tlb_fill(&f.cpu, 0x40123, page, X86_TLB_R);
+    page[0x10] = 0x99;
+    f.cpu.s.gpr[X86_RBX] = 0x40010;
+    f.mem_calls = 0;
+    assert_int_equal(fx_run(&f, CODE, "\x8a\x03", 2), X86_EXEC_OK); /* mov al,[rbx]: a hit */
+    assert_int_equal(f.cpu.s.gpr[X86_RAX] & 0xff, 0x99);
+    unsigned fetches = f.mem_calls; /* instruction fetches went to the callback */
+    /* a write needs X86_TLB_W: it goes to the callback (the fixture memory) */
+    assert_int_equal(fx_run(&f, CODE, "\x88\x03", 2), X86_EXEC_OK); /* mov [rbx],al */
+    assert_int_equal(f.mem_calls, fetches + 2);
+    assert_int_equal(f.mem[0x40010], 0x99);
+    assert_int_equal(page[0x10], 0x99);
+    /* CPL 3 needs X86_TLB_UR: the read goes to the fixture memory (0) */
+    fx_set_cpl(&f, 3);
+    f.mem[0x40010] = 0x42;
+    assert_int_equal(fx_run(&f, CODE, "\x8a\x03", 2), X86_EXEC_OK);
+    assert_int_equal(f.cpu.s.gpr[X86_RAX] & 0xff, 0x42);
+    fx_set_cpl(&f, 0);
+    /* an access crossing out of the page never uses the entry */
+    x86_tlb_fill(&f.cpu, 0x40000, page, X86_TLB_R | X86_TLB_W);
+    memset(page + 0xffe, 0x77, 2);
+    memcpy(f.mem + 0x40ffe, "\x11\x22\x33\x44", 4);
+    f.cpu.s.gpr[X86_RBX] = 0x40ffe;
+    assert_int_equal(fx_run(&f, CODE, "\x8b\x03", 2), X86_EXEC_OK); /* mov eax,[rbx] */
+    assert_int_equal(f.cpu.s.gpr[X86_RAX], 0x44332211); /* the fixture's bytes */
+    /* flushing one page, then all */
+    f.cpu.s.gpr[X86_RBX] = 0x40010;
+    x86_tlb_flush_page(&f.cpu, 0x40fff);
+    assert_int_equal(fx_run(&f, CODE, "\x8a\x03", 2), X86_EXEC_OK);
+    assert_int_equal(f.cpu.s.gpr[X86_RAX] & 0xff, 0x42);
+    x86_tlb_fill(&f.cpu, 0x40000, page, X86_TLB_R);
+    x86_tlb_flush(&f.cpu);
+    assert_int_equal(fx_run(&f, CODE, "\x8a\x03", 2), X86_EXEC_OK);
+    assert_int_equal(f.cpu.s.gpr[X86_RAX] & 0xff, 0x42);
+    fx_fini(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_port_io),
         cmocka_unit_test(test_lock_without_pointer),
         cmocka_unit_test(test_fault_atomicity),
+        cmocka_unit_test(test_tlb),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -142,6 +142,13 @@ static void test_real_mode(void **state)
     assert_int_equal(f.cpu.s.gpr[X86_RAX] & 0xff, 0x5a);
     /* a word at 0xffff runs past the 64 KiB limit */
     expect_exc(&f, fx_run(&f, CODE, "\xa1\xff\xff", 3), X86_EXC_GP, 0);
+    /* 16-bit effective addresses wrap: [bx+si+2] with BX = SI = 0xffff is 0 */
+    f.cpu.s.gpr[X86_RBX] = 0x1234ffff;
+    f.cpu.s.gpr[X86_RSI] = 0xffff;
+    f.cpu.s.seg[X86_DS].base = 0x40000;
+    f.mem[0x40000] = 0xa5;
+    assert_int_equal(fx_run(&f, CODE, "\x8a\x40\x02", 3), X86_EXEC_OK); /* mov al,[bx+si+2] */
+    assert_int_equal(f.cpu.s.gpr[X86_RAX] & 0xff, 0xa5);
     /* 16-bit stack pointer wraps: SP = 0 pushes at 0xfffe */
     f.cpu.s.seg[X86_SS].base = 0x20000;
     f.cpu.s.gpr[X86_RSP] = 0xabcd0000;

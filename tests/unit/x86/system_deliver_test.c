@@ -271,6 +271,17 @@ static void test_long_int_from_user_and_iretq(void **state)
     assert_int_equal(rd(&f, k + 32, 8), SEL_UDATA);
     assert_false(x86_get_rflags(&f.cpu) & X86_FLAG_IF);
 
+    /* A nested interrupt in the kernel saves the null SS, and IRETQ at
+     * CPL 0 accepts it back. */
+    sysfix_idt64(&f, 0x41, SEL_KCODE64, HANDLER + 0x100, 0xe, 0, 0);
+    assert_int_equal(x86_deliver(&f.cpu, 0x41, X86_EVENT_EXTINT, false, 0), X86_EXEC_OK);
+    assert_int_equal(rd(&f, k - 48 + 32, 8), 0);
+    assert_int_equal(sysfix_run(&f, IRETQ, sizeof(IRETQ)), X86_EXEC_OK);
+    assert_int_equal(s->rip, HANDLER);
+    assert_int_equal(s->gpr[X86_RSP], k);
+    assert_int_equal(f.cpu.cpl, 0);
+    assert_int_equal(s->seg[X86_SS].sel, 0);
+
     assert_int_equal(sysfix_run(&f, IRETQ, sizeof(IRETQ)), X86_EXEC_OK);
     assert_int_equal(f.cpu.cpl, 3);
     assert_int_equal(s->rip, SYSFIX_CODE + 2);
@@ -505,6 +516,38 @@ static void test_nmi_blocking_and_windows(void **state)
     sysfix_fini(&f);
 }
 
+static void test_into_and_bound(void **state)
+{
+    (void)state;
+    struct sysfix f;
+    sysfix_init(&f);
+    sysfix_prot32(&f, 3);
+    struct x86_state *s = &f.cpu.s;
+    sysfix_idt32(&f, X86_EXC_OF, SEL_KCODE32, HANDLER, 0xe, 3);
+    static const uint8_t into[] = { 0xce };
+    assert_int_equal(sysfix_run(&f, into, 1), X86_EXEC_OK); /* OF = 0: nothing */
+    assert_int_equal(s->rip, SYSFIX_CODE + 1);
+    x86_set_rflags(&f.cpu, X86_FLAG_OF);
+    assert_int_equal(sysfix_run(&f, into, 1), X86_EXEC_OK);
+    assert_int_equal(s->rip, HANDLER);
+    assert_int_equal(rd(&f, SYSFIX_KSTACK - 20, 4), SYSFIX_CODE + 2); /* a trap */
+
+    /* BOUND EAX, [bounds]: signed, #BR outside [lower, upper]. */
+    sysfix_prot32(&f, 3);
+    sysfix_wr(&f, SYSFIX_DATA, (uint32_t)-5, 4);
+    sysfix_wr(&f, SYSFIX_DATA + 4, 10, 4);
+    static const uint8_t bound[] = { 0x62, 0x05, 0x00, 0x00, 0x05, 0x00 };
+    s->gpr[X86_RAX] = (uint32_t)-5;
+    assert_int_equal(sysfix_run(&f, bound, sizeof(bound)), X86_EXEC_OK);
+    s->gpr[X86_RAX] = 10;
+    assert_int_equal(sysfix_run(&f, bound, sizeof(bound)), X86_EXEC_OK);
+    s->gpr[X86_RAX] = 11;
+    sysfix_expect_exc(&f, sysfix_run(&f, bound, sizeof(bound)), X86_EXC_BR, 0);
+    s->gpr[X86_RAX] = (uint32_t)-6;
+    sysfix_expect_exc(&f, sysfix_run(&f, bound, sizeof(bound)), X86_EXC_BR, 0);
+    sysfix_fini(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -522,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_compat_mode_round_trip),
         cmocka_unit_test(test_iretq_checks),
         cmocka_unit_test(test_nmi_blocking_and_windows),
+        cmocka_unit_test(test_into_and_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,89 @@
+"""The emu backend: vmon's software x86-64 CPU runs whole Linux guests."""
+import re
+import time
+
+import pytest
+
+from conftest import run_vmon, GUEST_OUT
+
+
+def boot(guest, cmd, *extra, kernel=None, timeout=300):
+    k = kernel or guest["kernel"]
+    return run_vmon("run", "--kernel", k, "--initrd", guest["initrd"], "--accel", "emu",
+                    "--cmdline", f"console=ttyS0 quiet -- {cmd}", *extra, timeout=timeout)
+
+
+def guest_ok(r):
+    assert r.rc == 0, r
+    assert "vmon guest ready:" in r.out, r
+    assert "vmon guest exit status: 0" in r.out, r
+
+
+def test_test_guests(test_guest):
+    r = run_vmon("run", "--kernel", test_guest("hello"), "--accel", "emu", timeout=60)
+    assert r.rc == 0 and "hello from 64-bit mode" in r.out, r
+    r = run_vmon("run", "--kernel", test_guest("triple_fault"), "--accel", "emu", timeout=60)
+    assert r.rc == 1 and "triple fault" in r.err and "rip=" in r.err, r
+
+
+def test_default_guest_boots_runs_and_powers_off(default_guest):
+    r = boot(default_guest, "echo hello from the guest; uname -r")
+    guest_ok(r)
+    assert "hello from the guest" in r.out
+    assert "cpus=1" in r.out
+
+
+def test_guest_command_exit_status_is_reported(default_guest):
+    r = boot(default_guest, "false")
+    assert r.rc == 0, r
+    assert "vmon guest exit status: 1" in r.out, r
+
+
+def test_digests(default_guest):
+    r = boot(default_guest, "sha256sum -c /etc/vmon-test.sha256 && md5sum -c /etc/vmon-test.md5")
+    guest_ok(r)
+    assert r.out.count("/etc/vmon-test.bin: OK") == 2, r
+
+
+def test_awk_floating_point(default_guest):
+    r = boot(default_guest, "awk 'BEGIN { printf \"%.6f %.3e %d\\n\", 3.14159*2, 1/3, 1024*1024*1024*1024; "
+                            "x = 0; for (i = 1; i <= 1000; i++) x += 1/i; printf \"%.10f\\n\", x; }'")
+    guest_ok(r)
+    assert "6.283180 3.333e-01 1099511627776" in r.out, r
+    assert "7.4854708606" in r.out, r  # harmonic number H(1000)
+
+
+def test_time_runs_at_real_speed(default_guest):
+    start = time.time()
+    r = boot(default_guest, "date +%s; cat /proc/uptime; sleep 1; cat /proc/uptime; date +%s")
+    end = time.time()
+    guest_ok(r)
+    body = r.out[r.out.index("vmon guest ready:"):]
+    stamps = [int(x) for x in re.findall(r"^(\d{9,})\s*$", body, re.M)]
+    uptimes = [float(x) for x in re.findall(r"^(\d+\.\d+) \d+\.\d+\s*$", body, re.M)]
+    assert len(stamps) == 2 and len(uptimes) == 2, r
+    # The guest's wall clock is the host's (within the boot's duration).
+    assert start - 2 <= stamps[0] <= end + 2, (start, stamps, end)
+    # sleep 1 takes one second of guest time.
+    assert 0.95 <= uptimes[1] - uptimes[0] <= 1.6, uptimes
+
+
+def test_two_cpus_both_run_work(default_guest):
+    cmd = ("for c in 0 1; do taskset -c $c sh -c 'i=0; while [ $i -lt 2000 ]; do i=$((i+1)); "
+           "done; echo worker on cpu $1 done' sh $c & done; wait; nproc; grep '^cpu[01] ' /proc/stat")
+    r = boot(default_guest, cmd, "--cpus", "2")
+    guest_ok(r)
+    assert "cpus=2" in r.out
+    assert "worker on cpu 0 done" in r.out and "worker on cpu 1 done" in r.out, r
+    for cpu in ("cpu0", "cpu1"):
+        m = re.search(rf"^{cpu} (\d+) \d+ (\d+)", r.out, re.M)
+        assert m and int(m.group(1)) > 0, r  # user time on each CPU
+
+
+def test_debian_kernel(default_guest):
+    deb = GUEST_OUT / "debian-vmlinuz"
+    assert deb.exists(), "guest/fetch-debian-kernel.sh has not run"
+    r = boot(default_guest, "uname -r; sha256sum -c /etc/vmon-test.sha256", kernel=deb,
+             timeout=900)
+    guest_ok(r)
+    assert "-amd64" in r.out and "/etc/vmon-test.bin: OK" in r.out, r
