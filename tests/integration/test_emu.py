@@ -46,10 +46,10 @@ def test_digests(default_guest):
 
 
 def test_awk_floating_point(default_guest):
-    r = boot(default_guest, "awk 'BEGIN { printf \"%.6f %.3e %d\\n\", 3.14159*2, 1/3, 1024*1024*1024*1024; "
+    r = boot(default_guest, "awk 'BEGIN { printf \"%.6f %.3e %d\\n\", 3.14159*2, 1/3, 1024*1024*1024; "
                             "x = 0; for (i = 1; i <= 1000; i++) x += 1/i; printf \"%.10f\\n\", x; }'")
     guest_ok(r)
-    assert "6.283180 3.333e-01 1099511627776" in r.out, r
+    assert "6.283180 3.333e-01 1073741824" in r.out, r
     assert "7.4854708606" in r.out, r  # harmonic number H(1000)
 
 

@@ -79,6 +79,7 @@ struct cpu_vcpu {
     unsigned code_epoch;       /* vm->code_epoch last seen */
     bool exit_block;           /* stop the current block after this instruction */
     struct emu_block *cur;     /* block being executed */
+    uint64_t cr8;              /* last CR8 given to the LAPIC */
     int64_t tsc_adjust;        /* IA32_TSC_ADJUST: added to the VM's TSC */
     struct emu_stats st;
 };

@@ -270,6 +270,19 @@ static int emu_wrmsr_cb(struct x86_cpu *x, uint32_t msr, uint64_t val)
     return X86_EXEC_OK;
 }
 
+/* The emulator changed translations (CR0/CR3/CR4/EFER writes, INVLPG, mode
+ * switches): cached RIP -> block shortcuts may now lie, and the current
+ * block may have been decoded for another mode. */
+static void emu_tlb_flush_cb(struct x86_cpu *x, uint64_t la, bool all, bool global)
+{
+    (void)la;
+    (void)all;
+    (void)global;
+    struct cpu_vcpu *v = emu_vcpu_of(x);
+    emu_jump_cache_flush(v);
+    v->exit_block = true;
+}
+
 const struct x86_emu_ops emu_x86_ops = {
     .mem_read = emu_mem_read,
     .mem_write = emu_mem_write,
@@ -281,4 +294,5 @@ const struct x86_emu_ops emu_x86_ops = {
     .rdrand = emu_rdrand,
     .rdmsr = emu_rdmsr_cb,
     .wrmsr = emu_wrmsr_cb,
+    .tlb_flush = emu_tlb_flush_cb,
 };

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/util.h"
 #include "cpu/emu/emu.h"
 #include "x86/deliver.h"
 #include "x86/state_dump.h"
@@ -141,6 +142,12 @@ static int emu_run_block(struct cpu_vcpu *v, bool *halted)
     }
     v->st.insns += i + (st == X86_EXEC_OK || st == X86_EXEC_HALT);
     v->cur = NULL;
+    if (unlikely(x->s.cr8 != v->cr8)) {
+        /* MOV to CR8 sets the LAPIC's task priority (SDM 10.8.6.1). */
+        const struct cpu_intc *ic = v->vm->intc;
+        v->cr8 = x->s.cr8;
+        ic->ops->set_cr8(ic->ctx, v->index, v->cr8);
+    }
     switch (st) {
     case X86_EXEC_OK:
         return X86_EXEC_OK;

@@ -639,7 +639,8 @@ static void print_fx(const char *what, const uint8_t *fx)
         uint64_t lo, hi;
         memcpy(&lo, fx + FX_XMM + 16 * i, 8);
         memcpy(&hi, fx + FX_XMM + 16 * i + 8, 8);
-        fprintf(stderr, "    xmm%-2u=%016" PRIx64 ":%016" PRIx64 "%s", i, hi, lo, i % 2 ? "\n" : "");
+        fprintf(stderr, "    xmm%-2u=%016" PRIx64 ":%016" PRIx64 "%s", i, hi, lo,
+                i % 2 ? "\n" : "");
     }
 }
 
