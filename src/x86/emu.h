@@ -163,7 +163,7 @@ struct x86_emu_ops {
 /* Software TLB                                                              */
 /* ------------------------------------------------------------------------ */
 
-#define X86_TLB_BITS 8
+#define X86_TLB_BITS 10
 #define X86_TLB_SIZE (1u << X86_TLB_BITS)
 #define X86_PAGE_MASK (~(uint64_t)0xfff)
 

@@ -88,10 +88,6 @@ int x86_sse_fp_commit(struct x86_cpu *cpu, unsigned raised, const x86_vec *res,
         *mxcsr |= raised;
         return X86_EXEC_OK;
     }
-    /* (With an unmasked overflow or underflow the hardware reports PE for
-     * the result rounded with an unbounded exponent; this reports PE of
-     * the masked computation, which differs only when one of them is
-     * exact.) */
     /* Step 1: pre-computation exceptions; an unmasked one faults before
      * anything is computed. */
     const unsigned pre_bits = X86_MXCSR_IE | X86_MXCSR_DE | X86_MXCSR_ZE;
@@ -100,7 +96,10 @@ int x86_sse_fp_commit(struct x86_cpu *cpu, unsigned raised, const x86_vec *res,
         *mxcsr |= pre;
         return simd_fp_exception(cpu);
     }
-    /* Step 2: post-computation exceptions. */
+    /* Step 2: post-computation exceptions. (With an unmasked overflow or
+     * underflow the hardware reports PE for the result rounded with an
+     * unbounded exponent; this reports PE of the masked computation, which
+     * differs only when exactly one of the two is exact.) */
     unsigned post = raised & ~pre_bits;
     if ((unmasked & X86_MXCSR_UE) && tiny_result(res, lanes))
         post |= X86_MXCSR_UE;

@@ -80,7 +80,9 @@ int x86_exec_x87(struct x86_cpu *cpu, const struct x86_insn *in)
          * the hardware does with them. */
         stub = X86_X87_STUB_REG(in->opcode, in->modrm);
     }
-    h.rflags = x86_get_rflags(cpu);
+    h.rflags = 0;
+    if (in->op >= X86_OP_FCMOVB && in->op <= X86_OP_FCMOVNU)
+        h.rflags = x86_get_rflags(cpu); /* the condition */
     x86_x87_host_run(&h, stub);
 
     if (store) {

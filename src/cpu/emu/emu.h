@@ -24,7 +24,7 @@
 #define EMU_MAX_CPUS 64
 #define EMU_MAXPHYADDR 40 /* CPUID 0x80000008 says so too */
 #define EMU_BLOCK_MAX_INSNS 64
-#define EMU_BLOCK_HASH_BITS 14
+#define EMU_BLOCK_HASH_BITS 16
 #define EMU_JUMP_CACHE_BITS 12
 
 /* A decoded straight-line run of guest code: it ends after a control
@@ -57,7 +57,7 @@ struct cpu_vm {
 };
 
 struct emu_stats {
-    uint64_t insns, blocks_built, block_invalidations, tlb_misses, mmio, pio, interrupts,
+    uint64_t insns, blocks_built, jump_misses, block_invalidations, tlb_misses, mmio, pio, interrupts,
         exceptions, halts;
 };
 
@@ -101,6 +101,7 @@ static inline int64_t emu_pfn_index(const struct cpu_vm *vm, uint64_t pa);
 struct emu_block *emu_block_get(struct cpu_vcpu *v, int *status);
 void emu_block_flush_all(struct cpu_vcpu *v);
 void emu_jump_cache_flush(struct cpu_vcpu *v);
+void emu_jump_cache_flush_page(struct cpu_vcpu *v, uint64_t la);
 
 /* emu_cpuid.c / emu_msr.c */
 void emu_cpuid(struct cpu_vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4]);

@@ -45,6 +45,17 @@ void emu_jump_cache_flush(struct cpu_vcpu *v)
     memset(v->jump, 0, sizeof(v->jump));
 }
 
+void emu_jump_cache_flush_page(struct cpu_vcpu *v, uint64_t la)
+{
+    uint64_t page = la & X86_PAGE_MASK;
+    for (unsigned i = 0; i < ARRAY_SIZE(v->jump); i++) {
+        const struct emu_block *b = v->jump[i];
+        /* A block may run into the next page: drop those starting just before. */
+        if (b && ((b->rip & X86_PAGE_MASK) == page || ((b->rip + b->nbytes - 1) & X86_PAGE_MASK) == page))
+            v->jump[i] = NULL;
+    }
+}
+
 void emu_block_flush_all(struct cpu_vcpu *v)
 {
     memset(v->hash, 0, sizeof(v->hash));
@@ -201,9 +212,19 @@ struct emu_block *emu_block_get(struct cpu_vcpu *v, int *status)
         *status = x86_raise_err(x, X86_EXC_GP, 0);
         return NULL;
     }
-    for (b = v->hash[hash_index(pa, mk)]; b; b = b->hash_next)
-        if (b->pa == pa && b->mode_key == mk && b->rip == la && block_valid(vm, b))
+    /* Unlink stale blocks met on the way: a page rewritten many times would
+     * otherwise leave a long chain of dead versions in its bucket. */
+    struct emu_block **link = &v->hash[hash_index(pa, mk)];
+    while ((b = *link)) {
+        if (!block_valid(vm, b)) {
+            *link = b->hash_next;
+            continue;
+        }
+        if (b->pa == pa && b->mode_key == mk && b->rip == la)
             break;
+        link = &b->hash_next;
+    }
+    v->st.jump_misses++;
     if (!b)
         b = block_build(v, la, pa, h, status);
     if (b)

@@ -275,11 +275,12 @@ static int emu_wrmsr_cb(struct x86_cpu *x, uint32_t msr, uint64_t val)
  * block may have been decoded for another mode. */
 static void emu_tlb_flush_cb(struct x86_cpu *x, uint64_t la, bool all, bool global)
 {
-    (void)la;
-    (void)all;
     (void)global;
     struct cpu_vcpu *v = emu_vcpu_of(x);
-    emu_jump_cache_flush(v);
+    if (all)
+        emu_jump_cache_flush(v);
+    else
+        emu_jump_cache_flush_page(v, la);
     v->exit_block = true;
 }
 

@@ -123,10 +123,11 @@ static void emu_print_stats(struct cpu_vm *vm)
             continue;
         const struct emu_stats *s = &v->st;
         fprintf(stderr,
-                "vmon: cpu%u: %llu instructions, %llu blocks built, %llu invalidated, "
+                "vmon: cpu%u: %llu instructions, %llu blocks built, %llu jump-cache misses, %llu invalidated, "
                 "%llu TLB misses, %llu MMIO, %llu PIO, %llu interrupts, %llu exceptions, "
                 "%llu HLTs\r\n",
                 i, (unsigned long long)s->insns, (unsigned long long)s->blocks_built,
+                (unsigned long long)s->jump_misses,
                 (unsigned long long)s->block_invalidations, (unsigned long long)s->tlb_misses,
                 (unsigned long long)s->mmio, (unsigned long long)s->pio,
                 (unsigned long long)s->interrupts, (unsigned long long)s->exceptions,

@@ -794,6 +794,9 @@ void diff_sse_run_all(struct diff_sse_env *env, const char *family, struct diff_
                       unsigned n, unsigned nstates)
 {
     unsigned states0 = env->states, faults0 = env->faults, bad = 0;
+    const char *override = getenv("DIFF_STATES"); /* deeper runs by hand */
+    if (override && strtoul(override, NULL, 0))
+        nstates = (unsigned)strtoul(override, NULL, 0);
     for (unsigned i = 0; i < n; i++)
         bad += diff_sse_run_form(env, &forms[i], nstates);
     fprintf(stderr, "diff %s: %u forms x %u states = %u runs (%u native faults), %u mismatches, "

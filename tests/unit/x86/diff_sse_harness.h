@@ -71,8 +71,9 @@ void diff_sse_encode(struct diff_sse_env *env, struct diff_sse_form *form, const
 unsigned diff_sse_run_form(struct diff_sse_env *env, const struct diff_sse_form *form,
                            unsigned nstates);
 
-/* Runs all forms; fails the calling cmocka test on a mismatch and prints a
- * summary line. */
+/* Runs all forms (nstates each, or DIFF_STATES from the environment); fails
+ * the calling cmocka test on a mismatch and prints a summary line. The seed
+ * comes from DIFF_SEED when set (diff_env_init). */
 void diff_sse_run_all(struct diff_sse_env *env, const char *family, struct diff_sse_form *forms,
                       unsigned n, unsigned nstates);
 

@@ -2,8 +2,8 @@
  * diff_sse_harness.h).
  *
  * Every register form D8-DF C0-FF (the #UD ones included, and the
- * undocumented aliases) and every memory form D8-DF /0-/7 with two
- * addressing shapes (and the 16-bit environment forms with 66) runs on
+ * undocumented aliases) and every memory form D8-DF /0-/7 with three
+ * addressing shapes each (and the 16-bit environment forms with 66) runs on
  * random x87 states: random TOP, tags, register contents (zeros,
  * infinities, quiet and signalling NaNs, denormals, pseudo-denormals,
  * unnormals, huge and tiny numbers, integers, doubles' values), random
@@ -26,7 +26,7 @@
 #include "diff_sse_harness.h"
 #include "x86/insn.h"
 
-#define NSTATES 200
+#define NSTATES 300
 #define MAX_FORMS 800
 
 struct forms {
@@ -129,6 +129,7 @@ static void test_x87(void **state)
     for (unsigned esc = 0xd8; esc <= 0xdf; esc++) {
         for (unsigned reg = 0; reg < 8; reg++) {
             add_memory_form(env, fs, esc, reg, DIFF_MEM_BASE_DISP8, false);
+            add_memory_form(env, fs, esc, reg, DIFF_MEM_SIB_DISP32, false);
             add_memory_form(env, fs, esc, reg, DIFF_MEM_RIPREL, false);
         }
     }
