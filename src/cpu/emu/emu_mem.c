@@ -53,10 +53,15 @@ static void emu_code_write(struct cpu_vcpu *v, uint64_t pa)
     v->exit_block = true;
 }
 
-static unsigned emu_tlb_perms(unsigned acc, const struct x86_walk_result *r, bool code)
+static unsigned emu_tlb_perms(const struct x86_cpu *x, unsigned acc,
+                              const struct x86_walk_result *r, bool code)
 {
     bool user = acc & X86_ACC_USER;
     unsigned perms = 0;
+    /* Under SMAP a supervisor access to a user page depends on RFLAGS.AC,
+     * which a cached entry cannot see: such pages always take the walk. */
+    if (!user && r->user && (x->s.cr4 & X86_CR4_SMAP))
+        return 0;
     if (acc & X86_ACC_EXEC)
         perms |= X86_TLB_X | X86_TLB_R;
     else
@@ -109,12 +114,13 @@ int emu_translate(struct cpu_vcpu *v, uint64_t la, unsigned acc, uint64_t *pa, u
     *host = h ? h + (r.pa & 0xfff) : NULL;
     if (h) {
         bool code = emu_is_code_page(v->vm, page_pa);
-        unsigned perms = emu_tlb_perms(acc, &r, code);
+        unsigned perms = emu_tlb_perms(x, acc, &r, code);
         struct x86_tlb_entry *e = &x->tlb.e[(la >> 12) & (X86_TLB_SIZE - 1)];
         if ((e->tag & X86_PAGE_MASK) == (la & X86_PAGE_MASK) &&
             e->addend == (uintptr_t)h - (uintptr_t)(la & X86_PAGE_MASK))
             perms |= (unsigned)(e->tag & 0x3f);
-        x86_tlb_fill(x, la, h, perms);
+        if (perms)
+            x86_tlb_fill(x, la, h, perms);
     }
     return X86_EXEC_OK;
 }
