@@ -40,8 +40,41 @@ void gmem_init_flat(struct guest_mem *m, void *host, uint64_t size)
     m->ram_size = size;
 }
 
+int gmem_add_rom(struct guest_mem *m, uint64_t gpa, uint64_t size, const void *data, uint64_t len)
+{
+    if (m->nroms == GMEM_MAX_ROMS || size == 0 || size % 4096 || gpa % 4096 || len > size ||
+        gpa + size - 1 < gpa)
+        return -EINVAL;
+    for (unsigned i = 0; i < m->nregions; i++)
+        if (ranges_overlap(gpa, size, m->region[i].gpa, m->region[i].size))
+            return -EBUSY;
+    for (unsigned i = 0; i < m->nroms; i++)
+        if (ranges_overlap(gpa, size, m->rom[i].gpa, m->rom[i].size))
+            return -EBUSY;
+    void *p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return -ENOMEM;
+    memcpy((uint8_t *)p + (size - len), data, len);
+    mprotect(p, (size_t)size, PROT_READ);
+    m->rom[m->nroms++] = (struct gmem_region){ .gpa = gpa, .size = size, .hva = p };
+    return 0;
+}
+
+const void *gmem_rom_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len)
+{
+    for (unsigned i = 0; i < m->nroms; i++) {
+        const struct gmem_region *r = &m->rom[i];
+        if (gpa >= r->gpa && range_within(gpa - r->gpa, len ? len : 1, r->size))
+            /* GUEST: [gpa, gpa+len) checked to lie inside ROM r. */
+            return r->hva + (gpa - r->gpa);
+    }
+    return NULL;
+}
+
 void gmem_destroy(struct guest_mem *m)
 {
+    for (unsigned i = 0; i < m->nroms; i++)
+        munmap(m->rom[i].hva, m->rom[i].size);
     if (m->map)
         munmap(m->map, m->map_size);
     memset(m, 0, sizeof(*m));

@@ -39,6 +39,18 @@ static bool stores_memory(unsigned op)
     }
 }
 
+/* FCMOVcc: the condition is in RFLAGS. */
+static bool reads_rflags(unsigned op)
+{
+    switch (op) {
+    case X86_OP_FCMOVB: case X86_OP_FCMOVE: case X86_OP_FCMOVBE: case X86_OP_FCMOVU:
+    case X86_OP_FCMOVNB: case X86_OP_FCMOVNE: case X86_OP_FCMOVNBE: case X86_OP_FCMOVNU:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Reads the memory operand into buf: the source of a load, or, for a
  * store, the current contents with write permission checked, so that a
  * store the hardware suppresses (unmasked exception) writes them back
@@ -81,8 +93,8 @@ int x86_exec_x87(struct x86_cpu *cpu, const struct x86_insn *in)
         stub = X86_X87_STUB_REG(in->opcode, in->modrm);
     }
     h.rflags = 0;
-    if (in->op >= X86_OP_FCMOVB && in->op <= X86_OP_FCMOVNU)
-        h.rflags = x86_get_rflags(cpu); /* the condition */
+    if (reads_rflags(in->op))
+        h.rflags = x86_get_rflags(cpu);
     x86_x87_host_run(&h, stub);
 
     if (store) {

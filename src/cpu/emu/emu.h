@@ -114,8 +114,9 @@ uint64_t emu_tsc(struct cpu_vcpu *v);
 enum vcpu_exit emu_vcpu_run(struct cpu_vcpu *v);
 void emu_vcpu_kick(struct cpu_vcpu *v);
 
-/* Guest RAM page index of pa, or -1 when pa is not RAM. Regions are
- * numbered in order, so indices are dense. */
+/* Page index of pa for page_gen/page_code: RAM pages are numbered densely
+ * in region order; every ROM page shares index npages (ROM never changes);
+ * -1 for anything else (MMIO). */
 static inline int64_t emu_pfn_index(const struct cpu_vm *vm, uint64_t pa)
 {
     const struct guest_mem *m = vm->env.mem;
@@ -126,7 +127,7 @@ static inline int64_t emu_pfn_index(const struct cpu_vm *vm, uint64_t pa)
             return (int64_t)((base + (pa - r->gpa)) >> 12);
         base += r->size;
     }
-    return -1;
+    return gmem_rom_ptr(m, pa, 1) ? (int64_t)vm->npages : -1;
 }
 
 #endif

@@ -111,8 +111,17 @@ int emu_translate(struct cpu_vcpu *v, uint64_t la, unsigned acc, uint64_t *pa, u
     }
     /* GUEST: the whole 4 KiB page is checked to be RAM. */
     uint8_t *h = gmem_ptr(v->vm->env.mem, page_pa, 4096);
-    *host = h ? h + (r.pa & 0xfff) : NULL;
-    if (h) {
+    if (!h) {
+        /* ROM: reads and fetches from memory; writes go the slow way and are
+         * dropped (emu_access_page), so no write permission is ever cached. */
+        const uint8_t *rom = gmem_rom_ptr(v->vm->env.mem, page_pa, 4096);
+        *host = rom ? (uint8_t *)rom + (r.pa & 0xfff) : NULL;
+        if (rom && !(acc & X86_ACC_WRITE))
+            x86_tlb_fill(x, la, (void *)rom, emu_tlb_perms(x, acc, &r, true));
+        return X86_EXEC_OK;
+    }
+    *host = h + (r.pa & 0xfff);
+    {
         bool code = emu_is_code_page(v->vm, page_pa);
         unsigned perms = emu_tlb_perms(x, acc, &r, code);
         struct x86_tlb_entry *e = &x->tlb.e[(la >> 12) & (X86_TLB_SIZE - 1)];
@@ -166,6 +175,8 @@ static int emu_access_page(struct cpu_vcpu *v, uint64_t la, uint8_t *buf, unsign
         return X86_EXEC_OK;
     }
     if (write) {
+        if (!gmem_ptr(v->vm->env.mem, pa, len))
+            return X86_EXEC_OK; /* ROM: writes are dropped */
         if (emu_is_code_page(v->vm, pa))
             emu_code_write(v, pa);
         memcpy(h, buf, len);
@@ -219,8 +230,12 @@ static int emu_mem_ptr(struct x86_cpu *x, uint64_t la, unsigned len, unsigned ac
     int rc = emu_translate(v, la, acc, &pa, &h);
     if (rc)
         return rc;
-    if (h && (acc & X86_ACC_WRITE) && emu_is_code_page(v->vm, pa))
-        emu_code_write(v, pa);
+    if (h && (acc & X86_ACC_WRITE)) {
+        if (!gmem_ptr(v->vm->env.mem, pa, len))
+            h = NULL; /* ROM: no writable pointer */
+        else if (emu_is_code_page(v->vm, pa))
+            emu_code_write(v, pa);
+    }
     *host = h;
     return X86_EXEC_OK;
 }

@@ -28,8 +28,9 @@ static int emu_vm_create(const struct cpu_vm_env *env, struct cpu_vm **out, char
     vm->env = *env;
     vm->intc = env->intc;
     vm->npages = env->mem->ram_size >> 12;
-    vm->page_gen = calloc(vm->npages, sizeof(*vm->page_gen));
-    vm->page_code = calloc(vm->npages, sizeof(*vm->page_code));
+    /* One more slot shared by all ROM pages (see emu_pfn_index). */
+    vm->page_gen = calloc(vm->npages + 1, sizeof(*vm->page_gen));
+    vm->page_code = calloc(vm->npages + 1, sizeof(*vm->page_code));
     if (!vm->page_gen || !vm->page_code) {
         free(vm->page_gen);
         free(vm->page_code);

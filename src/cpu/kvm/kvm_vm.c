@@ -53,6 +53,18 @@ static int kvm_map_memory(struct cpu_vm *vm, char *err, size_t errlen)
         if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
             return kvm_fail(err, errlen, errno, "KVM_SET_USER_MEMORY_REGION");
     }
+    /* Firmware ROMs: reads come from memory, writes exit as MMIO (dropped). */
+    for (unsigned i = 0; i < m->nroms; i++) {
+        struct kvm_userspace_memory_region r = {
+            .slot = GMEM_MAX_REGIONS + i,
+            .flags = KVM_MEM_READONLY,
+            .guest_phys_addr = m->rom[i].gpa,
+            .memory_size = m->rom[i].size,
+            .userspace_addr = (uint64_t)(uintptr_t)m->rom[i].hva,
+        };
+        if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+            return kvm_fail(err, errlen, errno, "KVM_SET_USER_MEMORY_REGION (ROM)");
+    }
     return 0;
 }
 
