@@ -6,3 +6,4 @@ bash scripts/install-deps.sh
 [ -f build/build.ninja ] || meson setup build --buildtype=release >/dev/null
 ninja -C build
 bash guest/build.sh
+bash guest/fetch-debian-kernel.sh
