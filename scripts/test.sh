@@ -16,5 +16,16 @@ ninja -C build-asan
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
     meson test -C build-asan --suite unit --print-errorlogs
 
+echo "== fuzz harnesses (clang, libFuzzer + ASan/UBSan), a fixed number of runs each"
+[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzz=true -Dbuildtype=debug \
+    -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+ninja -C build-fuzz
+for f in build-fuzz/tests/fuzz/fuzz_*; do
+    [ -f "$f" ] && [ -x "$f" ] || continue
+    UBSAN_OPTIONS=halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
+        "$f" -runs=200000 -seed=1 -max_len=4096 >/dev/null 2>"$f.log" || { tail -40 "$f.log"; exit 1; }
+    echo "$(basename "$f"): 200000 runs clean"
+done
+
 echo "== integration tests"
 /usr/bin/python3 -m pytest -q tests/integration "$@"

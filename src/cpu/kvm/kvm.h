@@ -36,6 +36,10 @@ struct cpu_vcpu {
 /* kvm_vm.c: opens /dev/kvm; returns the fd or -errno with a one-line reason */
 int kvm_open_checked(char *err, size_t errlen);
 
+/* kvm_state.c: KVM_GET_MSRS (write = false) / KVM_SET_MSRS on n <= 32
+ * entries. Returns how many KVM processed, or -errno. */
+int kvm_msrs_access(int vcpu_fd, bool write, struct kvm_msr_entry *e, unsigned n);
+
 /* kvm_state.c: x86_state <-> KVM register sets */
 int kvm_vcpu_put_state(struct cpu_vcpu *v, const struct x86_state *s);
 int kvm_vcpu_fetch_state(struct cpu_vcpu *v, struct x86_state *s);

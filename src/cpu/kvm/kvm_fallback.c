@@ -141,15 +141,11 @@ static int fb_cpuid(struct x86_cpu *x, uint32_t leaf, uint32_t sub, uint32_t out
 
 static int fb_msr(struct x86_cpu *x, uint32_t msr, uint64_t *val, bool write)
 {
-    struct {
-        struct kvm_msrs hdr;
-        struct kvm_msr_entry e;
-    } m = { .hdr.nmsrs = 1, .e = { .index = msr, .data = write ? *val : 0 } };
-    int n = ioctl(fb_vcpu(x)->fd, write ? KVM_SET_MSRS : KVM_GET_MSRS, &m);
-    if (n != 1)
+    struct kvm_msr_entry e = { .index = msr, .data = write ? *val : 0 };
+    if (kvm_msrs_access(fb_vcpu(x)->fd, write, &e, 1) != 1)
         return x86_raise_err(x, X86_EXC_GP, 0);
     if (!write)
-        *val = m.e.data;
+        *val = e.data;
     return X86_EXEC_OK;
 }
 

@@ -108,14 +108,12 @@ static int probe_setup_vcpu(struct probe *p)
     struct kvm_regs regs = { .rip = P_KERNEL, .rsp = P_KSTACK, .rflags = 2 };
     if (ioctl(p->vcpu_fd, KVM_SET_REGS, &regs) < 0)
         return -errno;
-    struct {
-        struct kvm_msrs hdr;
-        struct kvm_msr_entry e[3];
-    } msrs = { .hdr.nmsrs = 3,
-               .e = { { .index = MSR_LSTAR, .data = P_HIGH + P_HANDLER },
-                      { .index = MSR_STAR, .data = (0x10ull << 48) | (0x08ull << 32) },
-                      { .index = MSR_SYSCALL_MASK, .data = X86_FLAG_IF | X86_FLAG_TF } } };
-    if (ioctl(p->vcpu_fd, KVM_SET_MSRS, &msrs) != 3)
+    struct kvm_msr_entry msrs[3] = {
+        { .index = MSR_LSTAR, .data = P_HIGH + P_HANDLER },
+        { .index = MSR_STAR, .data = (0x10ull << 48) | (0x08ull << 32) },
+        { .index = MSR_SYSCALL_MASK, .data = X86_FLAG_IF | X86_FLAG_TF },
+    };
+    if (kvm_msrs_access(p->vcpu_fd, true, msrs, 3) != 3)
         return -EIO;
     return 0;
 }

@@ -66,10 +66,27 @@ static struct kvm_segment *sreg_slot(struct kvm_sregs *sr, int i)
 #define COUNT_ONE(idx, field) +1
 enum { STATE_NMSRS = 0 STATE_MSRS(COUNT_ONE) };
 
-struct msr_buf {
-    struct kvm_msrs hdr;
-    struct kvm_msr_entry e[STATE_NMSRS];
-};
+#define KVM_MSR_BATCH 32
+_Static_assert(STATE_NMSRS <= KVM_MSR_BATCH, "state MSRs fit one batch");
+
+int kvm_msrs_access(int vcpu_fd, bool write, struct kvm_msr_entry *e, unsigned n)
+{
+    /* struct kvm_msrs ends in a flexible array: give it room in a union. */
+    union {
+        struct kvm_msrs m;
+        uint8_t raw[sizeof(struct kvm_msrs) + KVM_MSR_BATCH * sizeof(struct kvm_msr_entry)];
+    } buf;
+    if (n > KVM_MSR_BATCH)
+        return -EINVAL;
+    memset(&buf, 0, sizeof(buf));
+    buf.m.nmsrs = n;
+    memcpy(buf.m.entries, e, n * sizeof(*e));
+    int r = ioctl(vcpu_fd, write ? KVM_SET_MSRS : KVM_GET_MSRS, &buf.m);
+    if (r < 0)
+        return -errno;
+    memcpy(e, buf.m.entries, n * sizeof(*e));
+    return r;
+}
 
 int kvm_vcpu_put_regs(struct cpu_vcpu *v, const struct x86_state *s)
 {
@@ -124,16 +141,15 @@ int kvm_vcpu_put_state(struct cpu_vcpu *v, const struct x86_state *s)
     if (ioctl(v->fd, KVM_SET_FPU, &fpu) < 0)
         return -errno;
 
-    struct msr_buf mb;
-    memset(&mb, 0, sizeof(mb));
+    struct kvm_msr_entry me[STATE_NMSRS];
+    memset(me, 0, sizeof(me));
     unsigned n = 0;
-#define PUT_MSR(idx, field) mb.e[n].index = idx; mb.e[n].data = s->field; n++;
+#define PUT_MSR(idx, field) me[n].index = idx; me[n].data = s->field; n++;
     STATE_MSRS(PUT_MSR)
 #undef PUT_MSR
-    mb.hdr.nmsrs = n;
-    int set = ioctl(v->fd, KVM_SET_MSRS, &mb);
+    int set = kvm_msrs_access(v->fd, true, me, n);
     if (set < 0)
-        return -errno;
+        return set;
     /* A host may refuse some MSRs (e.g. TSC_AUX without RDTSCP): not fatal. */
 
     if (v->vm->has_xsave && s->xcr0) {
@@ -187,16 +203,15 @@ int kvm_vcpu_fetch_state(struct cpu_vcpu *v, struct x86_state *s)
         memcpy(s->fx.xmm, fpu.xmm, sizeof(fpu.xmm));
     }
 
-    struct msr_buf mb;
-    memset(&mb, 0, sizeof(mb));
+    struct kvm_msr_entry me[STATE_NMSRS];
+    memset(me, 0, sizeof(me));
     unsigned n = 0;
-#define GET_IDX(idx, field) mb.e[n++].index = idx;
+#define GET_IDX(idx, field) me[n++].index = idx;
     STATE_MSRS(GET_IDX)
 #undef GET_IDX
-    mb.hdr.nmsrs = n;
-    int got = ioctl(v->fd, KVM_GET_MSRS, &mb);
+    int got = kvm_msrs_access(v->fd, false, me, n);
     n = 0;
-#define GET_VAL(idx, field) if ((int)n < got) s->field = mb.e[n].data; n++;
+#define GET_VAL(idx, field) if ((int)n < got) s->field = me[n].data; n++;
     STATE_MSRS(GET_VAL)
 #undef GET_VAL
 

@@ -171,8 +171,19 @@ static int xs_save(struct x86_cpu *x, const struct x86_insn *ins, uint8_t *kbuf,
     /* Probe the whole area for writability first: a fault changes nothing. */
     uint8_t hdr[XS_HEADER_SIZE];
     int rc = xs_mem(x, ins, XS_HEADER, hdr, sizeof(hdr), false);
-    if (!rc)
-        rc = x86_mem_probe_write(x, ins->seg, x86_ea(x, ins), XS_LEGACY_SIZE + XS_HEADER_SIZE);
+    if (rc)
+        return rc;
+    uint32_t end = XS_EXT;
+    for (unsigned i = 2; i < 64; i++)
+        if ((rfbm & (1ull << i)) && l->size[i])
+            end = MAX(end, coff[i] + l->size[i]);
+    uint64_t ea = x86_ea(x, ins);
+    for (uint32_t off = 0; off < end; off = (uint32_t)ALIGN_DOWN(ea + off + 4096, 4096) - (uint32_t)ea) {
+        rc = x86_mem_probe_write(x, ins->seg, ea + off, 1);
+        if (rc)
+            return rc;
+    }
+    rc = x86_mem_probe_write(x, ins->seg, ea + end - 1, 1);
     if (rc)
         return rc;
     for (unsigned i = 0; i < 64; i++) {
