@@ -1,5 +1,5 @@
 /* The CPU model of the software CPU. It advertises exactly what vmon
- * emulates: no AVX, no XSAVE, no VMX; an invariant TSC at a fixed frequency
+ * emulates: x87, MMX, SSE to SSE4.2; no AVX, no XSAVE, no AES/SHA, no VMX; an invariant TSC at a fixed frequency
  * that CPUID leaf 0x15 states, so the guest need not calibrate it. */
 #include <string.h>
 
@@ -38,11 +38,11 @@
 #define F1D_SSE2  (1u << 26)
 #define F1D_HTT   (1u << 28)
 
-static const uint32_t emu_f1_ecx = F1C_CX16 | F1C_MOVBE | F1C_POPCNT | F1C_TSC_DL | F1C_RDRAND |
-                                   F1C_HYPERV;
+static const uint32_t emu_f1_ecx = F1C_SSE3 | F1C_SSSE3 | F1C_CX16 | F1C_SSE41 | F1C_SSE42 |
+                                   F1C_MOVBE | F1C_POPCNT | F1C_TSC_DL | F1C_RDRAND | F1C_HYPERV;
 static const uint32_t emu_f1_edx = F1D_FPU | F1D_DE | F1D_PSE | F1D_TSC | F1D_MSR | F1D_PAE |
                                    F1D_CX8 | F1D_APIC | F1D_SEP | F1D_PGE | F1D_CMOV | F1D_PAT |
-                                   F1D_CLFSH | F1D_FXSR | F1D_SSE | F1D_SSE2;
+                                   F1D_CLFSH | F1D_MMX | F1D_FXSR | F1D_SSE | F1D_SSE2;
 
 static void put_str(uint32_t out[4], const char *s12)
 {
