@@ -87,7 +87,7 @@ install_file() {
 
 kernel_hash() {
 	{
-		echo "linux-source $(pkg_version "$LINUX_PKG")"
+		echo "linux-source $LINUX_VERSION"
 		echo "fragment $(file_sha "$FRAGMENT")"
 		echo "build.sh $(file_sha "$GUEST_DIR/build.sh")"
 		echo "gcc $(gcc -dumpfullversion 2>/dev/null || gcc -dumpversion)"
@@ -155,7 +155,7 @@ build_kernel() {
 
 initramfs_hash() {
 	{
-		echo "busybox $(pkg_version "$BUSYBOX_PKG") $(file_sha "$BUSYBOX_BIN")"
+		echo "busybox $BUSYBOX_VERSION $(file_sha "$BUSYBOX_BIN")"
 		echo "init $(file_sha "$INIT_SCRIPT")"
 		echo "udhcpc $(file_sha "$UDHCPC_SCRIPT")"
 		echo "build.sh $(file_sha "$GUEST_DIR/build.sh")"
@@ -212,7 +212,7 @@ build_initramfs() {
 	rm -rf -- "$dir"
 	mkdir -p -- "$stage"
 	: >"$log"
-	say "initramfs: assembling busybox $(pkg_version "$BUSYBOX_PKG")"
+	say "initramfs: assembling busybox $BUSYBOX_VERSION"
 
 	# gen_init_cpio writes root-owned entries and device nodes without needing root.
 	run_logged "$log" cc -O2 -o "$stage/gen_init_cpio" "$kdir/linux/usr/gen_init_cpio.c"
@@ -240,6 +240,8 @@ main() {
 	for f in "$FRAGMENT" "$INIT_SCRIPT" "$UDHCPC_SCRIPT"; do
 		[ -r "$f" ] || die "$f missing"
 	done
+	LINUX_VERSION=$(pkg_version "$LINUX_PKG")
+	BUSYBOX_VERSION=$(pkg_version "$BUSYBOX_PKG")
 	mkdir -p -- "$CACHE_DIR" "$OUT_DIR"
 
 	# One build at a time per cache (two checkouts may share it).

@@ -26,12 +26,13 @@ die() { printf 'debian-kernel: error: %s\n' "$*" >&2; exit 1; }
 # Prints the versioned image package the metapackage depends on, or nothing.
 resolve_image_pkg() {
 	apt-cache depends "$META_PKG" 2>/dev/null |
-		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }' || true
 }
 
 # Prints the candidate version of package $1, or nothing.
 candidate_version() {
-	apt-cache policy "$1" 2>/dev/null | awk '$1 == "Candidate:" && $2 != "(none)" { print $2; exit }'
+	apt-cache policy "$1" 2>/dev/null |
+		awk '$1 == "Candidate:" && $2 != "(none)" { print $2; exit }' || true
 }
 
 refresh_apt_lists() {
@@ -74,9 +75,9 @@ fetch_into() {
 # Prints the most recently used complete cache entry, or nothing.
 newest_cached() {
 	local d
-	for d in $(ls -1dt "$CACHE_DIR"/*/ 2>/dev/null); do
-		[ -e "$d/.complete" ] && { printf '%s\n' "${d%/}"; return; }
-	done
+	while IFS= read -r d; do
+		[ -e "$d/.complete" ] && { printf '%s\n' "$d"; return; }
+	done < <(ls -1dt "$CACHE_DIR"/*/ 2>/dev/null | sed 's:/$::')
 	return 0
 }
 

@@ -39,10 +39,6 @@ def test_unknown_command_and_option(vmon):
     one_error_line(run_vmon("run", "--kernel", "x", "extra"), "unexpected argument", "extra")
 
 
-def test_kernel_required(vmon):
-    one_error_line(run_vmon("run"), "--kernel is required")
-
-
 def test_bad_sizes_and_counts(vmon, test_guest):
     k = test_guest("hello")
     one_error_line(run_vmon("run", "--kernel", k, "--mem", "0"), "--mem")

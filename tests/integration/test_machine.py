@@ -32,7 +32,7 @@ def test_reboot_restart_boots_again_until_stopped(test_guest):
         if ready:
             seen += os.read(p.stdout.fileno(), 4096)
     p.send_signal(signal.SIGTERM)
-    out, err = p.communicate(timeout=30)
+    out, err = p.communicate(timeout=120)
     assert seen.count(b"rebooting") >= 3, seen
     assert p.returncode == 128 + signal.SIGTERM, err
     assert b"restarting it" in err
