@@ -69,7 +69,3 @@ def check_reaches_init(kernel, initrd):
 def test_default_guest_kernel_reaches_init(kvm, default_guest):
     check_reaches_init(default_guest["kernel"], default_guest["initrd"])
 
-
-def test_debian_kernel_reaches_init(kvm, default_guest):
-    from conftest import GUEST_OUT
-    check_reaches_init(GUEST_OUT / "debian-vmlinuz", default_guest["initrd"])
