@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "acpi/acpi_table.h"
@@ -30,6 +31,7 @@ struct acpi_rsdp {
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct acpi_rsdp) == 36, "RSDP is 36 bytes");
+_Static_assert(sizeof(struct acpi_rsdp) == ACPI_RSDP_LEN, "acpi_blob.rsdp holds one RSDP");
 _Static_assert(offsetof(struct acpi_rsdp, xsdt_addr) == 24, "XsdtAddress");
 
 /* 5.2.10 Table 5.8: Firmware ACPI Control Structure, version 2. */
@@ -178,6 +180,52 @@ static void rsdp_write(uint8_t *out, uint64_t xsdt)
     memcpy(out, &r, sizeof(r));
 }
 
+/* Where acpi_write_tables put each table (guest physical addresses). */
+struct acpi_layout {
+    uint64_t facs, dsdt, fadt, madt, mcfg, xsdt;
+    uint64_t end; /* offset just past the last table */
+};
+
+/* Writes every table but the RSDP into host[0, size), which the guest sees
+ * at base; the RSDP's place at the start of the area is left zero. */
+static int acpi_write_tables(uint8_t *host, uint64_t base, uint64_t size,
+                             const struct acpi_config *c, struct acpi_layout *l)
+{
+    struct acpi_area a = { .host = host, .base = base, .size = size,
+                           .used = sizeof(struct acpi_rsdp) };
+    size_t cap;
+    uint8_t *out = area_next(&a, 64, &cap);
+    int r = area_commit(&a, facs_write(out, cap), &l->facs);
+    if (!r) {
+        out = area_next(&a, 16, &cap);
+        r = area_commit(&a, dsdt_write(out, cap, c), &l->dsdt);
+    }
+    if (!r) {
+        out = area_next(&a, 16, &cap);
+        r = area_commit(&a, fadt_write(out, cap, c, l->facs, l->dsdt), &l->fadt);
+    }
+    if (!r) {
+        out = area_next(&a, 16, &cap);
+        r = area_commit(&a, madt_write(out, cap, c), &l->madt);
+    }
+    if (!r) {
+        out = area_next(&a, 16, &cap);
+        r = area_commit(&a, mcfg_write(out, cap, c), &l->mcfg);
+    }
+    if (!r) {
+        const uint64_t tables[] = { l->fadt, l->madt, l->mcfg };
+        out = area_next(&a, 16, &cap);
+        r = area_commit(&a, xsdt_write(out, cap, tables, ARRAY_SIZE(tables)), &l->xsdt);
+    }
+    if (r) {
+        log_error("acpi: tables do not fit in %llu bytes at 0x%llx", (unsigned long long)size,
+                  (unsigned long long)base);
+        return r;
+    }
+    l->end = a.used;
+    return 0;
+}
+
 int acpi_build(struct guest_mem *m, uint64_t base, uint64_t size, const struct acpi_config *c,
                uint64_t *rsdp_addr)
 {
@@ -193,39 +241,96 @@ int acpi_build(struct guest_mem *m, uint64_t base, uint64_t size, const struct a
         return -EFAULT;
     memset(host, 0, (size_t)size);
 
-    struct acpi_area a = { .host = host, .base = base, .size = size,
-                           .used = sizeof(struct acpi_rsdp) };
-    uint64_t facs = 0, dsdt = 0, fadt = 0, madt = 0, mcfg = 0, xsdt = 0;
-    size_t cap;
-    uint8_t *out = area_next(&a, 64, &cap);
-    int r = area_commit(&a, facs_write(out, cap), &facs);
-    if (!r) {
-        out = area_next(&a, 16, &cap);
-        r = area_commit(&a, dsdt_write(out, cap, c), &dsdt);
-    }
-    if (!r) {
-        out = area_next(&a, 16, &cap);
-        r = area_commit(&a, fadt_write(out, cap, c, facs, dsdt), &fadt);
-    }
-    if (!r) {
-        out = area_next(&a, 16, &cap);
-        r = area_commit(&a, madt_write(out, cap, c), &madt);
-    }
-    if (!r) {
-        out = area_next(&a, 16, &cap);
-        r = area_commit(&a, mcfg_write(out, cap, c), &mcfg);
-    }
-    if (!r) {
-        const uint64_t tables[] = { fadt, madt, mcfg };
-        out = area_next(&a, 16, &cap);
-        r = area_commit(&a, xsdt_write(out, cap, tables, ARRAY_SIZE(tables)), &xsdt);
-    }
-    if (r) {
-        log_error("acpi: tables do not fit in %llu bytes at 0x%llx", (unsigned long long)size,
-                  (unsigned long long)base);
+    struct acpi_layout l;
+    int r = acpi_write_tables(host, base, size, c, &l);
+    if (r)
         return r;
-    }
-    rsdp_write(host, xsdt);
+    rsdp_write(host, l.xsdt);
     *rsdp_addr = base;
     return 0;
+}
+
+/* Appends to the fixup lists; false when a list is full. */
+static bool blob_pointer(struct acpi_blob *b, enum acpi_blob_file dest, uint64_t offset,
+                         uint8_t size)
+{
+    if (b->nptr == ACPI_BLOB_MAX_PTRS)
+        return false;
+    b->ptr[b->nptr++] = (struct acpi_blob_pointer){ dest, (uint32_t)offset, size };
+    return true;
+}
+
+static bool blob_checksum(struct acpi_blob *b, enum acpi_blob_file file, uint64_t offset,
+                          uint64_t start, uint64_t length)
+{
+    if (b->nsum == ACPI_BLOB_MAX_SUMS)
+        return false;
+    b->sum[b->nsum++] = (struct acpi_blob_checksum){ file, (uint32_t)offset, (uint32_t)start,
+                                                     (uint32_t)length };
+    return true;
+}
+
+/* The table at offset t of the blob: its checksum covers its length. */
+static bool blob_table_checksum(struct acpi_blob *b, uint64_t t)
+{
+    uint32_t len = get_le32(b->tables + t + offsetof(struct acpi_header, length));
+    return blob_checksum(b, ACPI_BLOB_TABLES, t + offsetof(struct acpi_header, checksum), t, len);
+}
+
+/* The fields the firmware must patch once it has placed the files. */
+static bool blob_fixups(struct acpi_blob *b, const struct acpi_layout *l)
+{
+    bool ok = true;
+    /* Every XSDT entry, then the FADT's FACS and DSDT fields. */
+    uint32_t xsdt_len = get_le32(b->tables + l->xsdt + offsetof(struct acpi_header, length));
+    for (uint64_t e = sizeof(struct acpi_header); e + 8 <= xsdt_len; e += 8)
+        ok &= blob_pointer(b, ACPI_BLOB_TABLES, l->xsdt + e, 8);
+    ok &= blob_pointer(b, ACPI_BLOB_TABLES, l->fadt + offsetof(struct acpi_fadt, firmware_ctrl), 4);
+    ok &= blob_pointer(b, ACPI_BLOB_TABLES, l->fadt + offsetof(struct acpi_fadt, dsdt), 4);
+    ok &= blob_pointer(b, ACPI_BLOB_TABLES, l->fadt + offsetof(struct acpi_fadt, x_firmware_ctrl),
+                       8);
+    ok &= blob_pointer(b, ACPI_BLOB_TABLES, l->fadt + offsetof(struct acpi_fadt, x_dsdt), 8);
+    ok &= blob_pointer(b, ACPI_BLOB_RSDP, offsetof(struct acpi_rsdp, xsdt_addr), 8);
+
+    ok &= blob_table_checksum(b, l->fadt);
+    ok &= blob_table_checksum(b, l->xsdt);
+    /* The 20-byte ACPI 1.0 checksum first: the extended one covers it. */
+    ok &= blob_checksum(b, ACPI_BLOB_RSDP, offsetof(struct acpi_rsdp, checksum), 0, 20);
+    ok &= blob_checksum(b, ACPI_BLOB_RSDP, offsetof(struct acpi_rsdp, ext_checksum), 0,
+                        sizeof(struct acpi_rsdp));
+    return ok;
+}
+
+int acpi_build_blob(const struct acpi_config *c, struct acpi_blob *b)
+{
+    memset(b, 0, sizeof(*b));
+    char err[160];
+    if (acpi_config_check(c, err, sizeof(err))) {
+        log_error("%s", err);
+        return -EINVAL;
+    }
+    uint8_t *host = calloc(1, ACPI_BLOB_MAX);
+    if (!host)
+        return -ENOMEM;
+    /* At base 0, every pointer between tables holds the target's offset. */
+    struct acpi_layout l;
+    int r = acpi_write_tables(host, 0, ACPI_BLOB_MAX, c, &l);
+    if (r) {
+        free(host);
+        return r;
+    }
+    b->tables = host;
+    b->tables_len = (uint32_t)l.end;
+    rsdp_write(b->rsdp, l.xsdt);
+    if (!blob_fixups(b, &l)) {
+        acpi_blob_free(b);
+        return -ENOSPC;
+    }
+    return 0;
+}
+
+void acpi_blob_free(struct acpi_blob *b)
+{
+    free(b->tables);
+    memset(b, 0, sizeof(*b));
 }

@@ -78,4 +78,46 @@ int acpi_config_check(const struct acpi_config *c, char *err, size_t errlen);
 int acpi_build(struct guest_mem *m, uint64_t base, uint64_t size, const struct acpi_config *c,
                uint64_t *rsdp_addr);
 
+/* The same tables as files for firmware that installs them itself (QEMU's
+ * fw_cfg "etc/acpi/tables" and "etc/acpi/rsdp", linked by a loader script:
+ * acpi/acpi_loader.h). The tables are laid out as acpi_build lays them out
+ * at address 0: tables[0, 64) is padding where the RSDP would be, and every
+ * pointer between tables holds its target's offset in `tables`. The firmware
+ * allocates both files, adds the address it gave `tables` to each pointer
+ * field listed in ptr[] (all of them point into `tables`), then recomputes
+ * the checksums listed in sum[], in order. */
+#define ACPI_RSDP_LEN 36
+#define ACPI_BLOB_MAX 0x20000   /* bytes of tables at most */
+#define ACPI_BLOB_MAX_PTRS 16  /* XSDT entries + 4 FADT fields + the RSDP's */
+#define ACPI_BLOB_MAX_SUMS 4   /* FADT, XSDT, the RSDP's two */
+
+enum acpi_blob_file { ACPI_BLOB_TABLES, ACPI_BLOB_RSDP };
+
+struct acpi_blob_pointer {
+    enum acpi_blob_file file; /* the file holding the pointer field */
+    uint32_t offset;          /* of the field in that file */
+    uint8_t size;             /* 4 or 8 bytes, little-endian */
+};
+
+struct acpi_blob_checksum {
+    enum acpi_blob_file file;
+    uint32_t offset;          /* of the checksum byte */
+    uint32_t start, length;   /* the bytes that must sum to zero */
+};
+
+struct acpi_blob {
+    uint8_t *tables;          /* malloc'ed */
+    uint32_t tables_len;
+    uint8_t rsdp[ACPI_RSDP_LEN];
+    struct acpi_blob_pointer ptr[ACPI_BLOB_MAX_PTRS];
+    unsigned nptr;
+    struct acpi_blob_checksum sum[ACPI_BLOB_MAX_SUMS];
+    unsigned nsum;
+};
+
+/* Builds the tables for c into a new blob. Returns 0, -EINVAL (bad config),
+ * -ENOSPC or -ENOMEM. Free with acpi_blob_free. */
+int acpi_build_blob(const struct acpi_config *c, struct acpi_blob *b);
+void acpi_blob_free(struct acpi_blob *b);
+
 #endif

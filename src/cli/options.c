@@ -6,16 +6,42 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "devices/virtio/blk_image.h"
 
 static const char run_usage[] =
-    "Usage: vmon run --kernel PATH [OPTIONS]\n"
+    "Usage: vmon run [--kernel PATH | --firmware PATH] [OPTIONS]\n"
     "\n"
-    "Boots a virtual machine and runs it until the guest powers off.\n"
+    "Boots a virtual machine and runs it until the guest powers off. Without\n"
+    "--kernel, the machine boots like a PC: through its BIOS (SeaBIOS), from\n"
+    "the first disk.\n"
     "\n"
     "Guest:\n"
-    "  -k, --kernel PATH       Linux bzImage, ELF vmlinux, or ELF with a PVH entry note\n"
+    "  -k, --kernel PATH       Linux bzImage, Multiboot kernel (ELF or a.out kludge),\n"
+    "                          ELF vmlinux, or ELF with a PVH entry note\n"
     "  -i, --initrd PATH       initial ramdisk\n"
     "  -c, --cmdline STR       kernel command line (default \"" VM_DEFAULT_CMDLINE "\")\n"
+    "      --module PATH[,ARGS]  a Multiboot module (repeatable; --initrd is module 0)\n"
+    "\n"
+    "Firmware:\n"
+    "      --firmware PATH     BIOS image mapped below 4 GiB; the vCPU starts at its\n"
+    "                          reset vector (default without --kernel:\n"
+    "                          " VM_DEFAULT_FIRMWARE ")\n"
+    "      --boot-timeout SECONDS  once the BIOS has found nothing to boot, vmon\n"
+    "                          waits this long, then exits with status 4 (default 5)\n"
+    "\n"
+    "Disks and virtio devices:\n"
+    "      --disk PATH[,ro=on][,serial=ID][,cache=writeback|none]\n"
+    "                          a raw disk image as a virtio-blk disk (repeatable, up to\n"
+    "                          8: vda, vdb, ...). The image is locked while vmon runs\n"
+    "                          (shared with ro=on). serial: up to 20 characters, the\n"
+    "                          guest's /sys/block/vdX/serial. cache=none bypasses the\n"
+    "                          host page cache (O_DIRECT); the guest's flushes always\n"
+    "                          reach the disk (fdatasync)\n"
+    "      --virtio-transport pci|mmio\n"
+    "                          how virtio devices attach: PCI (default) or virtio-mmio\n"
+    "                          windows described in ACPI\n"
+    "      --rng on|off        virtio-rng entropy device fed by the host's getrandom\n"
+    "                          (default on)\n"
     "\n"
     "Machine:\n"
     "  -m, --mem SIZE          guest RAM, with K/M/G suffix (default 256M)\n"
@@ -26,6 +52,9 @@ static const char run_usage[] =
     "                                else emu (default)\n"
     "      --on-reboot ACTION  exit (default) or restart when the guest reboots\n"
     "      --stats             print per-vCPU counters when the VM stops\n"
+    "      --device NAME[,K=V...]  add a device (repeatable). Devices:\n"
+    "                          debug-exit[,iobase=0xf4][,iosize=4]: a guest write of V\n"
+    "                          ends vmon with exit status (V<<1)|1\n"
     "  -v, --verbose           more diagnostics on stderr\n"
     "  -h, --help              show this help\n"
     "\n"
@@ -36,12 +65,20 @@ static const char run_usage[] =
     "  0        the guest powered off (or rebooted, with --on-reboot exit)\n"
     "  1        the guest failed: triple fault, an instruction vmon cannot run\n"
     "  2        bad options or files, or no usable accelerator\n"
+    "  4        the firmware found no bootable device (after --boot-timeout)\n"
     "  128+N    stopped by signal N (130 for SIGINT, 143 for SIGTERM)\n"
     "  (V<<1)|1 the guest wrote V to the debug-exit device\n";
 
 enum {
     OPT_ON_REBOOT = 256,
     OPT_STATS,
+    OPT_FIRMWARE,
+    OPT_BOOT_TIMEOUT,
+    OPT_MODULE,
+    OPT_DEVICE,
+    OPT_DISK,
+    OPT_VIRTIO_TRANSPORT,
+    OPT_RNG,
 };
 
 static const struct option run_options[] = {
@@ -53,6 +90,13 @@ static const struct option run_options[] = {
     { "accel", required_argument, NULL, 'a' },
     { "on-reboot", required_argument, NULL, OPT_ON_REBOOT },
     { "stats", no_argument, NULL, OPT_STATS },
+    { "firmware", required_argument, NULL, OPT_FIRMWARE },
+    { "boot-timeout", required_argument, NULL, OPT_BOOT_TIMEOUT },
+    { "module", required_argument, NULL, OPT_MODULE },
+    { "device", required_argument, NULL, OPT_DEVICE },
+    { "disk", required_argument, NULL, OPT_DISK },
+    { "virtio-transport", required_argument, NULL, OPT_VIRTIO_TRANSPORT },
+    { "rng", required_argument, NULL, OPT_RNG },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -69,6 +113,165 @@ static bool parse_accel(const char *s, enum vm_accel *out)
     else
         return false;
     return true;
+}
+
+/* --module PATH[,ARGS]: the arguments follow the first comma, verbatim. */
+static enum cli_parse_result parse_module(char *arg, struct vm_config *cfg)
+{
+    if (cfg->nmodules == VM_MAX_MODULES) {
+        log_error("--module: at most %d modules", VM_MAX_MODULES);
+        return CLI_PARSE_ERROR;
+    }
+    char *comma = strchr(arg, ',');
+    if (comma)
+        *comma = 0;
+    if (!arg[0]) {
+        log_error("--module: a path is needed (--module PATH[,ARGS])");
+        return CLI_PARSE_ERROR;
+    }
+    cfg->modules[cfg->nmodules++] = (struct vm_module){ arg, comma ? comma + 1 : NULL };
+    return CLI_PARSE_OK;
+}
+
+/* --device debug-exit[,iobase=N][,iosize=N] */
+static enum cli_parse_result parse_debug_exit(char *opts, struct vm_config *cfg)
+{
+    if (cfg->debug_exit.enabled) {
+        log_error("--device debug-exit: given twice (one debug-exit device per VM)");
+        return CLI_PARSE_ERROR;
+    }
+    struct vm_debug_exit_config d = { true, 0xf4, 4 };
+    char *save = NULL;
+    for (char *kv = strtok_r(opts, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        uint64_t v;
+        if (!eq || !parse_u64(eq + 1, &v)) {
+            log_error("--device debug-exit: '%s' is not KEY=NUMBER (keys: iobase, iosize)", kv);
+            return CLI_PARSE_ERROR;
+        }
+        *eq = 0;
+        if (!strcmp(kv, "iobase") && v <= 0xffff) {
+            d.iobase = (uint16_t)v;
+        } else if (!strcmp(kv, "iosize") && (v == 1 || v == 2 || v == 4)) {
+            d.iosize = (unsigned)v;
+        } else {
+            log_error("--device debug-exit: bad %s=%s (iobase is a port 0-0xffff, iosize "
+                      "1, 2 or 4)", kv, eq + 1);
+            return CLI_PARSE_ERROR;
+        }
+    }
+    if ((uint32_t)d.iobase + d.iosize > 0x10000) {
+        log_error("--device debug-exit: ports %#x+%u run past 0xffff", d.iobase, d.iosize);
+        return CLI_PARSE_ERROR;
+    }
+    cfg->debug_exit = d;
+    return CLI_PARSE_OK;
+}
+
+/* --device NAME[,K=V...] */
+static enum cli_parse_result parse_device(char *arg, struct vm_config *cfg)
+{
+    char *comma = strchr(arg, ',');
+    char *opts = comma ? comma + 1 : arg + strlen(arg);
+    if (comma)
+        *comma = 0;
+    if (!strcmp(arg, "debug-exit"))
+        return parse_debug_exit(opts, cfg);
+    log_error("--device: unknown device '%s' (known: debug-exit)", arg);
+    return CLI_PARSE_ERROR;
+}
+
+/* on|off for --disk ro= and --rng. */
+static bool parse_on_off(const char *s, bool *out)
+{
+    if (!strcmp(s, "on"))
+        *out = true;
+    else if (!strcmp(s, "off"))
+        *out = false;
+    else
+        return false;
+    return true;
+}
+
+/* A serial number: 1-20 printable ASCII characters other than space. */
+static bool disk_serial_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 20)
+        return false;
+    for (; *s; s++)
+        if (*s <= ' ' || *s > '~')
+            return false;
+    return true;
+}
+
+/* One KEY=VALUE of --disk. */
+static enum cli_parse_result parse_disk_opt(const char *path, char *kv, struct vm_disk *d)
+{
+    char *eq = strchr(kv, '=');
+    if (!eq) {
+        log_error("--disk %s: '%s' is not KEY=VALUE (keys: ro, serial, cache)", path, kv);
+        return CLI_PARSE_ERROR;
+    }
+    *eq = 0;
+    const char *v = eq + 1;
+    if (!strcmp(kv, "ro")) {
+        if (parse_on_off(v, &d->readonly))
+            return CLI_PARSE_OK;
+        log_error("--disk %s: ro=%s is not on or off", path, v);
+    } else if (!strcmp(kv, "serial")) {
+        d->serial = v;
+        if (disk_serial_ok(v))
+            return CLI_PARSE_OK;
+        log_error("--disk %s: serial=%s is not 1-20 printable characters without spaces", path, v);
+    } else if (!strcmp(kv, "cache")) {
+        if (!strcmp(v, "writeback") || !strcmp(v, "none")) {
+            d->cache = strcmp(v, "none") ? VM_DISK_CACHE_WRITEBACK : VM_DISK_CACHE_NONE;
+            return CLI_PARSE_OK;
+        }
+        log_error("--disk %s: cache=%s is not writeback or none", path, v);
+    } else {
+        log_error("--disk %s: unknown key '%s' (keys: ro, serial, cache)", path, kv);
+    }
+    return CLI_PARSE_ERROR;
+}
+
+/* --disk PATH[,ro=on][,serial=ID][,cache=writeback|none]: parsed, then the
+ * image is opened, checked and locked at once. */
+static enum cli_parse_result parse_disk(char *arg, struct vm_config *cfg)
+{
+    if (cfg->ndisks == VM_MAX_DISKS) {
+        log_error("--disk: at most %d disks", VM_MAX_DISKS);
+        return CLI_PARSE_ERROR;
+    }
+    char *comma = strchr(arg, ',');
+    char *opts = comma ? comma + 1 : arg + strlen(arg);
+    if (comma)
+        *comma = 0;
+    if (!arg[0]) {
+        log_error("--disk: a path is needed (--disk PATH[,ro=on][,serial=ID][,cache=none])");
+        return CLI_PARSE_ERROR;
+    }
+    struct vm_disk d = { .path = arg, .fd = -1 };
+    char *save = NULL;
+    for (char *kv = strtok_r(opts, ",", &save); kv; kv = strtok_r(NULL, ",", &save))
+        if (parse_disk_opt(arg, kv, &d) != CLI_PARSE_OK)
+            return CLI_PARSE_ERROR;
+    struct blk_image img;
+    bool refused;
+    char why[200];
+    if (blk_image_open(&img, arg, d.readonly, d.cache == VM_DISK_CACHE_NONE, &refused, why,
+                       sizeof(why)) < 0) {
+        log_error("--disk %s: %s", arg, why);
+        return CLI_PARSE_ERROR;
+    }
+    if (refused)
+        log_warn("--disk %s: the file system refuses O_DIRECT; using cache=writeback", arg);
+    d.fd = img.fd;
+    d.size = img.size;
+    d.direct = img.direct;
+    cfg->disks[cfg->ndisks++] = d;
+    return CLI_PARSE_OK;
 }
 
 static enum cli_parse_result parse_one(int opt, const char *arg, struct vm_config *cfg)
@@ -113,6 +316,37 @@ static enum cli_parse_result parse_one(int opt, const char *arg, struct vm_confi
         }
         break;
     case OPT_STATS: cfg->stats = true; break;
+    case OPT_FIRMWARE: cfg->firmware = arg; break;
+    case OPT_BOOT_TIMEOUT:
+        if (!parse_u64(arg, &v) || v > 3600) {
+            log_error("--boot-timeout: '%s' is not a number of seconds from 0 to 3600", arg);
+            return CLI_PARSE_ERROR;
+        }
+        cfg->boot_timeout = (unsigned)v;
+        break;
+    /* getopt's optarg points into argv, which vmon may split in place. */
+    case OPT_MODULE: return parse_module((char *)arg, cfg);
+    case OPT_DEVICE: return parse_device((char *)arg, cfg);
+    case OPT_DISK: return parse_disk((char *)arg, cfg);
+    case OPT_VIRTIO_TRANSPORT:
+        if (!strcmp(arg, "pci"))
+            cfg->virtio_transport = VM_VIRTIO_PCI;
+        else if (!strcmp(arg, "mmio"))
+            cfg->virtio_transport = VM_VIRTIO_MMIO;
+        else {
+            log_error("--virtio-transport: '%s' is not one of pci, mmio", arg);
+            return CLI_PARSE_ERROR;
+        }
+        break;
+    case OPT_RNG: {
+        bool on;
+        if (!parse_on_off(arg, &on)) {
+            log_error("--rng: '%s' is not on or off", arg);
+            return CLI_PARSE_ERROR;
+        }
+        cfg->no_rng = !on;
+        break;
+    }
     case 'v': log_set_level(LOG_DEBUG); break;
     default: return CLI_PARSE_ERROR;
     }
@@ -126,6 +360,7 @@ enum cli_parse_result cli_parse_run(int argc, char **argv, struct vm_config *cfg
     cfg->ncpus = 1;
     cfg->cmdline = VM_DEFAULT_CMDLINE;
     cfg->accel = VM_ACCEL_AUTO;
+    cfg->boot_timeout = VM_DEFAULT_BOOT_TIMEOUT;
     opterr = 0;
     optind = 1;
     int opt;
@@ -153,8 +388,8 @@ enum cli_parse_result cli_parse_run(int argc, char **argv, struct vm_config *cfg
         log_error("unexpected argument '%s' (try 'vmon run --help')", argv[optind]);
         return CLI_PARSE_ERROR;
     }
-    if (!cfg->kernel) {
-        log_error("--kernel is required (try 'vmon run --help')");
+    if (cfg->nmodules && !cfg->kernel) {
+        log_error("--module: needs a Multiboot --kernel");
         return CLI_PARSE_ERROR;
     }
     return CLI_PARSE_OK;

@@ -1,5 +1,8 @@
-/* Boot: reads the user's kernel and initrd files, then (for each run of the
- * machine) writes the ACPI tables, loads the kernel and sets up the CPUs. */
+/* Boot: reads the user's kernel, initrd, module and firmware files, then
+ * (for each run of the machine) either writes the ACPI tables, loads the
+ * kernel (Linux, Multiboot or ELF) and sets up the CPUs, or, for a firmware
+ * boot, maps the BIOS image, fills the fw_cfg device and starts the BSP at
+ * the reset vector (docs/FIRMWARE.md). */
 #ifndef VMON_MACHINE_BOOT_H
 #define VMON_MACHINE_BOOT_H
 
@@ -16,10 +19,16 @@ struct boot_files {
     size_t kernel_len;
     uint8_t *initrd;
     size_t initrd_len;
+    uint8_t *firmware;      /* firmware boot: the BIOS image */
+    size_t firmware_len;
+    struct boot_blob {
+        uint8_t *data;
+        size_t len;
+    } modules[VM_MAX_MODULES]; /* --module files, in order */
 };
 
-/* Reads --kernel and --initrd. Returns 0 or -errno with a one-line message
- * naming the file and the problem. */
+/* Reads --kernel, --initrd, --module and the firmware image. Returns 0 or
+ * -errno with a one-line message naming the file and the problem. */
 int boot_files_read(const struct vm_config *cfg, struct boot_files *f, char *err, size_t errlen);
 void boot_files_free(struct boot_files *f);
 

@@ -9,6 +9,41 @@
 enum vm_accel { VM_ACCEL_AUTO, VM_ACCEL_KVM, VM_ACCEL_EMU };
 enum vm_on_reboot { VM_REBOOT_EXIT, VM_REBOOT_RESTART };
 
+/* A Multiboot module (--module PATH[,ARGS]; --initrd is module 0). */
+struct vm_module {
+    const char *path;
+    const char *args; /* NULL: none */
+};
+
+/* --device debug-exit[,iobase=N][,iosize=N] */
+struct vm_debug_exit_config {
+    bool enabled;
+    uint16_t iobase;
+    unsigned iosize;  /* 1, 2 or 4 */
+};
+
+#define VM_MAX_MODULES 16
+
+/* --disk PATH[,ro=on][,serial=ID][,cache=writeback|none] (virtio-blk). The
+ * option parser opens and locks the image (devices/virtio/blk_image.h), so
+ * a bad disk is reported before anything else happens; the descriptor
+ * lives as long as the process. */
+enum vm_disk_cache { VM_DISK_CACHE_WRITEBACK, VM_DISK_CACHE_NONE };
+struct vm_disk {
+    const char *path;
+    const char *serial;       /* NULL: none; at most 20 bytes */
+    bool readonly;
+    enum vm_disk_cache cache;
+    int fd;                   /* the open, locked image */
+    uint64_t size;            /* bytes, a multiple of 512 */
+    bool direct;              /* fd has O_DIRECT (cache=none on a file system that takes it) */
+};
+
+/* --virtio-transport: how every virtio device of the VM is attached. */
+enum vm_virtio_transport { VM_VIRTIO_PCI, VM_VIRTIO_MMIO };
+
+#define VM_MAX_DISKS 8
+
 struct vm_config {
     const char *kernel;
     const char *initrd;
@@ -18,17 +53,40 @@ struct vm_config {
     enum vm_accel accel;
     enum vm_on_reboot on_reboot;
     bool stats;
+    /* Firmware boot (docs/FIRMWARE.md): with --firmware, or without
+     * --kernel, the BSP starts at the reset vector of a BIOS image. */
+    const char *firmware;       /* NULL: VM_DEFAULT_FIRMWARE when there is no --kernel */
+    unsigned boot_timeout;      /* seconds the firmware waits after finding nothing to boot */
+    struct vm_module modules[VM_MAX_MODULES];
+    unsigned nmodules;
+    struct vm_debug_exit_config debug_exit;
+    /* virtio devices */
+    struct vm_disk disks[VM_MAX_DISKS]; /* vda, vdb, ... in order */
+    unsigned ndisks;
+    enum vm_virtio_transport virtio_transport;
+    bool no_rng;                        /* --rng off (virtio-rng is on by default) */
 };
 
 #define VM_DEFAULT_MEM (256ull << 20)
 #define VM_DEFAULT_CMDLINE "console=ttyS0"
 #define VM_MAX_CPUS 64
+#define VM_DEFAULT_FIRMWARE "/usr/share/seabios/bios-microvm.bin"
+#define VM_DEFAULT_BOOT_TIMEOUT 5
+
+/* True when the machine boots through firmware (--firmware, or no --kernel). */
+static inline bool vm_config_boots_firmware(const struct vm_config *c)
+{
+    return c->firmware || !c->kernel;
+}
 
 /* Exit statuses of `vmon run` (documented in --help and docs/USAGE.md). */
 enum vm_exit_status {
     VM_EXIT_POWEROFF = 0,    /* the guest powered off (or rebooted with --on-reboot exit) */
     VM_EXIT_GUEST_ERROR = 1, /* triple fault, unhandled instruction, crash */
     VM_EXIT_USAGE = 2,       /* bad option, unreadable or invalid file, no usable accelerator */
+    /* the firmware found no bootable device (after --boot-timeout); even,
+     * so no debug-exit status ((V << 1) | 1, always odd) can be taken for it */
+    VM_EXIT_NO_BOOT = 4,
     /* 128 + N: stopped by signal N (SIGINT, SIGTERM) */
     /* (V << 1) | 1: the guest wrote V to the debug-exit device */
 };

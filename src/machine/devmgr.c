@@ -1,9 +1,11 @@
 #include "machine/devmgr.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "machine/console.h"
 #include "machine/intc.h"
 #include "machine/layout.h"
@@ -79,10 +81,21 @@ static int devmgr_legacy(struct devmgr *d, struct vm *vm, const struct irq_chip 
     return 0;
 }
 
+/* Firmware boot: SeaBIOS assigns 32-bit BARs itself, downward from
+ * 0xfec00000 (the IOAPIC; src/fw/pciinit.c, pcimem_end) whatever window the
+ * host bridge has, so a firmware-booted machine's PCI window is the free
+ * space between the ECAM and the IOAPIC. ACPI describes whichever window
+ * the bus has (devmgr_acpi_config). */
+#define DEVMGR_FW_PCI_MMIO_START (LAYOUT_PCI_ECAM + LAYOUT_PCI_ECAM_SIZE)
+#define DEVMGR_FW_PCI_MMIO_SIZE (LAYOUT_IOAPIC - DEVMGR_FW_PCI_MMIO_START)
+
 static int devmgr_pci(struct devmgr *d, struct vm *vm, const struct irq_chip *irqchip, char *err,
                       size_t errlen)
 {
-    if (pci_bus_init(&d->pci, irqchip, LAYOUT_PCI_MMIO_START, LAYOUT_PCI_MMIO_SIZE,
+    bool fw = vm_config_boots_firmware(vm->cfg);
+    uint64_t mmio_base = fw ? DEVMGR_FW_PCI_MMIO_START : LAYOUT_PCI_MMIO_START;
+    uint64_t mmio_size = fw ? DEVMGR_FW_PCI_MMIO_SIZE : LAYOUT_PCI_MMIO_SIZE;
+    if (pci_bus_init(&d->pci, irqchip, mmio_base, mmio_size,
                      PCI_BUS_PIO_BASE, PCI_BUS_PIO_SIZE) < 0)
         return -ENOMEM;
     d->have_pci = true;
@@ -94,10 +107,178 @@ static int devmgr_pci(struct devmgr *d, struct vm *vm, const struct irq_chip *ir
     REG(&vm->pio, PORT_PCI_CONFIG, PCI_HOST_IO_LEN, &pci_host_pio_ops, &d->pci_host, "pci-config");
     REG(&vm->mmio, LAYOUT_PCI_ECAM, PCI_HOST_ECAM_BUS0_SIZE, &pci_host_ecam_ops, &d->pci_host,
         "pci-ecam");
-    REG(&vm->mmio, LAYOUT_PCI_MMIO_START, LAYOUT_PCI_MMIO_SIZE, &pci_bus_mmio_ops, &d->pci,
-        "pci-mmio");
+    REG(&vm->mmio, mmio_base, mmio_size, &pci_bus_mmio_ops, &d->pci, "pci-mmio");
     REG(&vm->pio, PCI_BUS_PIO_BASE, PCI_BUS_PIO_SIZE, &pci_bus_pio_ops, &d->pci, "pci-io");
     return 0;
+}
+
+static void devmgr_fw_gave_up(void *ctx)
+{
+    struct devmgr *d = ctx;
+    log_info("firmware: no bootable device after %u s (--boot-timeout); stopping", d->boot_timeout);
+    vmctl_request(d->ctl, VM_EVENT_EXIT_CODE, VM_EXIT_NO_BOOT);
+}
+
+/* SeaBIOS says "No bootable device." when it has tried everything
+ * (src/boot.c, boot_fail); machine/boot.c tells it never to retry
+ * (etc/boot-fail-wait = -1), and vmon stops the VM --boot-timeout seconds
+ * later by the host's clock, so the timeout holds whatever the guest's
+ * timers do. Should a firmware reboot after the message instead, vmon stops
+ * at once: rebooting would only fail again. */
+static void devmgr_fw_line(void *ctx, const char *line)
+{
+    struct devmgr *d = ctx;
+    if (!strncmp(line, "No bootable device", 18) && !d->fw_boot_failed) {
+        d->fw_boot_failed = true;
+        timer_mod(&d->fw_fail_timer,
+                  vclock_ns(&d->clock) + (uint64_t)d->boot_timeout * 1000000000ull);
+    } else if (d->fw_boot_failed && !strncmp(line, "Rebooting", 9)) {
+        devmgr_fw_gave_up(d);
+    }
+}
+
+/* fw_cfg and the firmware debug console (firmware boot only), and the
+ * debug-exit port when --device debug-exit asks for it. */
+static int devmgr_firmware(struct devmgr *d, struct vm *vm, char *err, size_t errlen)
+{
+    const struct vm_config *cfg = vm->cfg;
+    d->ctl = &vm->ctl;
+    if (cfg->debug_exit.enabled) {
+        if (debug_exit_init(&d->debug_exit, &vm->ctl, cfg->debug_exit.iosize) < 0)
+            return -EINVAL;
+        REG(&vm->pio, cfg->debug_exit.iobase, cfg->debug_exit.iosize, &debug_exit_ops,
+            &d->debug_exit, "debug-exit");
+    }
+    if (!vm_config_boots_firmware(cfg))
+        return 0;
+    d->boot_timeout = cfg->boot_timeout;
+    if (timer_queue_init(&d->fw_timers, &d->clock) < 0)
+        return -ENOMEM;
+    d->have_fw_timers = true;
+    timer_init(&d->fw_fail_timer, &d->fw_timers, devmgr_fw_gave_up, d);
+    if (fw_cfg_init(&d->fw_cfg, &vm->mem) < 0)
+        return -ENOMEM;
+    d->have_fw_cfg = true;
+    REG(&vm->pio, FW_CFG_IO_BASE, FW_CFG_IO_LEN, &fw_cfg_ops, &d->fw_cfg, "fw_cfg");
+    if (debugcon_init(&d->fw_log, "firmware", devmgr_fw_line, d) < 0)
+        return -ENOMEM;
+    d->have_fw_log = true;
+    REG(&vm->pio, DEBUGCON_PORT, 1, &debugcon_ops, &d->fw_log, "firmware-log");
+    return 0;
+}
+
+/* GSIs of the virtio-mmio windows, in order: ISA interrupts no vmon device
+ * uses (COM1 4, i8042 1 and 12, RTC 8, SCI 9, the PIT 0/2; PCI INTx takes
+ * 16-23 and the I/O APIC has 24 pins, so nothing above the PCI range is
+ * left). Edge-triggered, active high, like every ISA interrupt: the ACPI
+ * description needs no source override. */
+static const uint8_t devmgr_mmio_gsi[DEVMGR_MAX_VIRTIO] = { 5, 6, 7, 10, 11, 14, 15, 3, 13 };
+
+/* Puts dev on the VM's virtio transport. */
+static int devmgr_virtio_add(struct devmgr *d, struct vm *vm, const struct irq_chip *irqchip,
+                             struct virtio_dev *dev, uint32_t pci_class, char *err, size_t errlen)
+{
+    if (d->nvirtio == DEVMGR_MAX_VIRTIO) {
+        snprintf(err, errlen, "too many virtio devices (at most %d)", DEVMGR_MAX_VIRTIO);
+        return -ENOSPC;
+    }
+    struct devmgr_virtio *v = &d->virtio[d->nvirtio];
+    int rc;
+    if (vm->cfg->virtio_transport == VM_VIRTIO_MMIO) {
+        unsigned i = d->nvirtio_acpi;
+        uint64_t base = LAYOUT_VIRTIO_MMIO + i * LAYOUT_VIRTIO_MMIO_SIZE;
+        struct irq_line irq = { irqchip, devmgr_mmio_gsi[i] };
+        rc = virtio_mmio_init(&v->t.mmio, dev, &irq);
+        if (rc)
+            return rc;
+        v->dev = dev;
+        v->mmio = true;
+        d->nvirtio++;
+        REG(&vm->mmio, base, VIRTIO_MMIO_SIZE, &virtio_mmio_ops, &v->t.mmio, dev->name);
+        d->virtio_acpi[d->nvirtio_acpi++] =
+            (struct acpi_virtio_mmio){ base, VIRTIO_MMIO_SIZE, devmgr_mmio_gsi[i] };
+        return 0;
+    }
+    rc = virtio_pci_init(&v->t.pci, dev, pci_class);
+    if (rc)
+        return rc;
+    v->dev = dev;
+    d->nvirtio++;
+    rc = pci_bus_add(&d->pci, &v->t.pci.pci);
+    if (rc < 0)
+        snprintf(err, errlen, "no free PCI slot for %s", dev->name);
+    return rc < 0 ? rc : 0;
+}
+
+/* The --disk images as virtio-blk devices (one queue per vCPU) and the
+ * entropy device unless --rng off. */
+static int devmgr_virtio(struct devmgr *d, struct vm *vm, const struct irq_chip *irqchip,
+                         char *err, size_t errlen)
+{
+    const struct vm_config *cfg = vm->cfg;
+    for (unsigned i = 0; i < cfg->ndisks; i++) {
+        const struct vm_disk *disk = &cfg->disks[i];
+        char name[8];
+        snprintf(name, sizeof(name), "vd%c", 'a' + i);
+        struct virtio_blk_opts o = {
+            .name = name, .serial = disk->serial, .size = disk->size,
+            .readonly = disk->readonly, .direct = disk->direct,
+            .nqueues = MIN(cfg->ncpus, (unsigned)VIRTIO_BLK_MAX_QUEUES),
+            .fd = fcntl(disk->fd, F_DUPFD_CLOEXEC, 0),
+        };
+        int rc = o.fd < 0 ? -errno : virtio_blk_init(&d->blk[i], &o, &vm->mem);
+        if (rc) {
+            snprintf(err, errlen, "--disk %s: cannot start the device: %s", disk->path,
+                     strerror(-rc));
+            return rc;
+        }
+        d->nblk++;
+        rc = devmgr_virtio_add(d, vm, irqchip, &d->blk[i].vdev, 0x010000, err, errlen);
+        if (rc)
+            return rc;
+    }
+    if (!cfg->no_rng) {
+        virtio_rng_init(&d->rng, &vm->mem);
+        int rc = devmgr_virtio_add(d, vm, irqchip, &d->rng.vdev, 0xff0000, err, errlen);
+        if (rc)
+            return rc;
+    }
+    if (d->nvirtio && cfg->virtio_transport == VM_VIRTIO_PCI && pci_bus_assign_bars(&d->pci)) {
+        snprintf(err, errlen, "internal error: the PCI window is too small for the devices");
+        return -ENOSPC;
+    }
+    return 0;
+}
+
+/* Stops the devices' threads, then their transports. */
+static void devmgr_virtio_destroy(struct devmgr *d)
+{
+    for (unsigned i = 0; i < d->nblk; i++)
+        virtio_blk_destroy(&d->blk[i]);
+    for (unsigned i = 0; i < d->nvirtio; i++) {
+        if (d->virtio[i].mmio)
+            virtio_mmio_destroy(&d->virtio[i].t.mmio);
+        else
+            virtio_pci_destroy(&d->virtio[i].t.pci);
+    }
+    d->nblk = d->nvirtio = 0;
+}
+
+int devmgr_virtio_mmio_cmdline(const struct devmgr *d, char *buf, size_t len)
+{
+    size_t n = 0;
+    if (len)
+        buf[0] = 0;
+    for (unsigned i = 0; i < d->nvirtio_acpi; i++) {
+        int k = virtio_mmio_cmdline(buf + n, len - n, d->virtio_acpi[i].base,
+                                    d->virtio_acpi[i].gsi);
+        if (k < 0 || (size_t)k + 1 >= len - n)
+            return -ENOSPC;
+        n += (size_t)k;
+        if (i + 1 < d->nvirtio_acpi)
+            buf[n++] = ' ', buf[n] = 0;
+    }
+    return (int)n;
 }
 
 void devmgr_early_init(struct devmgr *d)
@@ -135,13 +316,18 @@ int devmgr_irqchip_init(struct devmgr *d, struct vm *vm, const struct cpu_intc *
 
 int devmgr_start(struct devmgr *d)
 {
-    return d->have_timers ? timer_queue_start(&d->timers) : 0;
+    int rc = d->have_timers ? timer_queue_start(&d->timers) : 0;
+    if (!rc && d->have_fw_timers)
+        rc = timer_queue_start(&d->fw_timers);
+    return rc;
 }
 
 void devmgr_stop(struct devmgr *d)
 {
     if (d->have_timers)
         timer_queue_stop(&d->timers);
+    if (d->have_fw_timers)
+        timer_queue_stop(&d->fw_timers);
 }
 
 int devmgr_init(struct devmgr *d, struct vm *vm, const struct irq_chip *irqchip, char *err,
@@ -151,6 +337,10 @@ int devmgr_init(struct devmgr *d, struct vm *vm, const struct irq_chip *irqchip,
     int rc = devmgr_legacy(d, vm, irqchip, err, errlen);
     if (!rc)
         rc = devmgr_pci(d, vm, irqchip, err, errlen);
+    if (!rc)
+        rc = devmgr_virtio(d, vm, irqchip, err, errlen);
+    if (!rc)
+        rc = devmgr_firmware(d, vm, err, errlen);
     if (rc && !err[0])
         snprintf(err, errlen, "cannot create the VM's devices: %s", strerror(-rc));
     return rc;
@@ -159,6 +349,15 @@ int devmgr_init(struct devmgr *d, struct vm *vm, const struct irq_chip *irqchip,
 void devmgr_destroy(struct devmgr *d)
 {
     devmgr_stop(d);
+    devmgr_virtio_destroy(d);
+    if (d->have_fw_log)
+        debugcon_destroy(&d->fw_log);
+    if (d->have_fw_cfg)
+        fw_cfg_destroy(&d->fw_cfg);
+    if (d->have_fw_timers) {
+        timer_cancel(&d->fw_fail_timer);
+        timer_queue_destroy(&d->fw_timers);
+    }
     if (d->have_pci_host)
         pci_host_destroy(&d->pci_host);
     if (d->have_pci)
@@ -182,7 +381,6 @@ void devmgr_destroy(struct devmgr *d)
 
 void devmgr_acpi_config(const struct devmgr *d, unsigned ncpus, struct acpi_config *c)
 {
-    (void)d;
     acpi_config_defaults(c, ncpus);
     c->pm1a_evt_port = PORT_ACPI_PM + ACPI_PM_PM1_EVT_OFF;
     c->pm1a_evt_len = ACPI_PM_PM1_EVT_LEN;
@@ -198,8 +396,10 @@ void devmgr_acpi_config(const struct devmgr *d, unsigned ncpus, struct acpi_conf
     c->has_rtc = true;
     c->has_com1 = true;
     c->ecam_base = LAYOUT_PCI_ECAM;
-    c->pci_mmio_base = (uint32_t)LAYOUT_PCI_MMIO_START;
-    c->pci_mmio_size = (uint32_t)LAYOUT_PCI_MMIO_SIZE;
+    c->pci_mmio_base = (uint32_t)(d->have_pci ? d->pci.mmio_base : LAYOUT_PCI_MMIO_START);
+    c->pci_mmio_size = (uint32_t)(d->have_pci ? d->pci.mmio_size : LAYOUT_PCI_MMIO_SIZE);
+    c->virtio = d->virtio_acpi;
+    c->nvirtio = d->nvirtio_acpi;
 }
 
 void devmgr_console_input(struct devmgr *d, struct console *con)

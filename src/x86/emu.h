@@ -112,6 +112,10 @@ enum x86_exec_status {
      * is in shutdown; the machine resets or stops it (SDM Vol. 3A, 6.15,
      * "Interrupt 8"). State as before the failed delivery. */
     X86_EXEC_TRIPLE_FAULT = 4,
+    /* Only from the specialised functions of x86_exec_prepare(): done, like
+     * X86_EXEC_OK, and RIP is not the next instruction (a branch was taken,
+     * a call or return made). */
+    X86_EXEC_BRANCH = 5,
 };
 
 /* Iterations a REP string instruction runs per x86_exec() call at most. */
@@ -260,6 +264,21 @@ void x86_set_rflags(struct x86_cpu *cpu, uint64_t rflags);
 /* Executes one decoded instruction at cpu->s.rip (see the contract above).
  * The record must come from x86_decode() in the cpu's current mode. */
 int x86_exec(struct x86_cpu *cpu, const struct x86_insn *insn);
+
+/* Prepared execution, for callers that keep decoded records (the emu
+ * backend's blocks): a function that executes one record exactly as
+ * x86_exec() does (same contract, effects and faults), chosen once per
+ * record instead of dispatched on every run. */
+typedef int (*x86_insn_fn)(struct x86_cpu *cpu, const struct x86_insn *insn);
+
+/* The fastest such function for a record decoded in mode: a version
+ * specialised for its operation and operand shape (x86/exec_fast.c), or
+ * x86_exec itself. Call it only while the CPU is in that mode. A specialised
+ * version tells where execution goes on: X86_EXEC_OK means RIP is the next
+ * instruction, X86_EXEC_BRANCH that it is anywhere else (it has no REP
+ * string forms, which may leave RIP on the instruction). x86_exec itself
+ * returns X86_EXEC_OK in both cases: its callers compare RIP. */
+x86_insn_fn x86_exec_prepare(const struct x86_insn *insn, enum x86_mode mode);
 
 /* Fetches the instruction at CS:RIP through the callbacks, decodes it in
  * the current mode and executes it. Decoder errors become #UD or #GP(0);

@@ -27,18 +27,42 @@
 #define EMU_BLOCK_HASH_BITS 16
 #define EMU_JUMP_CACHE_BITS 12
 
-/* A decoded straight-line run of guest code: it ends after a control
- * transfer, at a page end, or after EMU_BLOCK_MAX_INSNS instructions. */
+/* One decoded instruction, the function that executes it (x86_exec_prepare,
+ * or emu_exec_checked for the general path), and for a control transfer
+ * the block its branch led to last time (see struct emu_block). */
+struct emu_insn {
+    struct x86_insn in;
+    x86_insn_fn fn;
+    struct emu_block *link;
+};
+
+/* A decoded straight-line run of guest code: it ends after an unconditional
+ * control transfer, at a page end, or after EMU_BLOCK_MAX_INSNS
+ * instructions; a conditional branch taken leaves it in the middle.
+ *
+ * A block is found by the linear address it was decoded at and by the host
+ * address its bytes live at: the TLB's execute entry turns the first into
+ * the second, so a block is only ever reached through the translation it
+ * was built under, and no cache keyed by linear address needs flushing
+ * when translations change (flushing the TLB is enough). */
 struct emu_block {
-    uint64_t pa;          /* guest physical address of the first byte */
-    uint64_t rip;         /* virtual address it was decoded at (jump cache key) */
-    uint32_t gen[2];      /* generations of the page(s) it spans */
-    uint64_t pfn[2];      /* pfn[1] == pfn[0] when it spans one page */
-    uint32_t mode_key;    /* decode mode + CS base class it was built for */
+    uint64_t rip;         /* linear address it was decoded at (jump cache key) */
+    const uint8_t *host;  /* host address of its first byte (hash key) */
+    const uint8_t *host2; /* host address of the second page it runs into, or NULL */
+    uint64_t pfn[2];      /* page_gen indexes; pfn[1] == pfn[0] when it spans one page */
+    uint32_t gen[2];      /* generations of those pages when it was decoded */
+    uint32_t mode_key;    /* decode mode and CPL it was built for */
     uint16_t ninsns;
     uint16_t nbytes;
     struct emu_block *hash_next;
-    struct x86_insn insn[];
+    /* Chaining: per way out, the block that ran next last time: fall for
+     * running off the end, insn[i].link for a branch taken by insn[i].
+     * Links are usable while link_epoch equals the vCPU's chain_epoch (no
+     * code page changed since they were recorded) and the TLB still maps
+     * the address to the linked block's bytes (emu_block_linked). */
+    struct emu_block *fall;
+    uint32_t link_epoch;
+    struct emu_insn insn[];
 };
 
 /* Per-VM state shared by all vCPUs. */
@@ -53,12 +77,14 @@ struct cpu_vm {
     /* Bumped whenever a page becomes code: vCPUs then drop their writable
      * TLB entries so that writes to it take the slow path. */
     atomic_uint code_epoch;
+    /* Bumped by every write that invalidates decoded code (any vCPU). */
+    atomic_uint code_writes;
     struct cpu_vcpu *vcpu[EMU_MAX_CPUS];
 };
 
 struct emu_stats {
-    uint64_t insns, blocks_built, jump_misses, block_invalidations, tlb_misses, mmio, pio, interrupts,
-        exceptions, halts;
+    uint64_t insns, blocks, blocks_built, linked, jump_hits, jump_misses, block_invalidations,
+        tlb_misses, tlb_flushes, mmio, pio, interrupts, exceptions, halts;
 };
 
 struct cpu_vcpu {
@@ -74,11 +100,15 @@ struct cpu_vcpu {
     /* Caches */
     struct emu_block *hash[1u << EMU_BLOCK_HASH_BITS];
     struct emu_block *jump[1u << EMU_JUMP_CACHE_BITS];
+    struct x86_tlb global_tlb; /* the global translations among x.tlb's entries */
     uint8_t *arena;            /* block storage: bump allocator, reset when full */
     size_t arena_used, arena_size;
     unsigned code_epoch;       /* vm->code_epoch last seen */
     bool exit_block;           /* stop the current block after this instruction */
-    struct emu_block *cur;     /* block being executed */
+    struct emu_block *prev;    /* the block that just ran, to link the next one to, */
+    struct emu_block **prev_link; /* by this link slot of it (NULL: do not link) */
+    uint32_t chain_epoch;      /* bumped to drop every block link */
+    unsigned code_writes_seen; /* vm->code_writes when chain_epoch last moved for it */
     uint64_t cr8;              /* last CR8 given to the LAPIC */
     int64_t tsc_adjust;        /* IA32_TSC_ADJUST: added to the VM's TSC */
     struct emu_stats st;
@@ -95,13 +125,64 @@ extern const struct x86_emu_ops emu_x86_ops;
  * the fault on cpu and returns X86_EXEC_EXCEPTION on failure. */
 int emu_translate(struct cpu_vcpu *v, uint64_t la, unsigned acc, uint64_t *pa, uint8_t **host);
 void emu_mark_code_page(struct cpu_vcpu *v, uint64_t pa);
+/* Empties the TLB, global translations included. */
+void emu_tlb_flush_all(struct cpu_vcpu *v);
 static inline int64_t emu_pfn_index(const struct cpu_vm *vm, uint64_t pa);
 
 /* emu_block.c */
-struct emu_block *emu_block_get(struct cpu_vcpu *v, int *status);
+/* The block at CS:RIP: through v->prev's link, the jump cache, the block
+ * hash, or decoded now; links v->prev to it. NULL with *status =
+ * X86_EXEC_EXCEPTION (the fault is in v->x.exc) when its first instruction
+ * cannot be fetched. */
+struct emu_block *emu_block_next(struct cpu_vcpu *v, int *status);
+
+/* The linear address of CS:RIP. */
+static inline uint64_t emu_fetch_la(const struct x86_cpu *x)
+{
+    uint64_t la = x->s.seg[X86_CS].base + x->s.rip;
+    return x->mode == X86_MODE_LONG64 ? la : (la & 0xffffffffu);
+}
+
+/* Blocks are kept per decode mode and CPL: the CPL decides which pages
+ * may be executed, so a block reached at another CPL is another block. */
+static inline uint32_t emu_mode_key(const struct x86_cpu *x)
+{
+    return (uint32_t)x->mode | (uint32_t)x->cpl << 4;
+}
+
+/* The fast path of emu_block_next: the block v->prev_link leads to, when
+ * the link is current and the TLB maps CS:RIP to that block's bytes (a
+ * block running into a second page takes the slow path). Else NULL. */
+static inline struct emu_block *emu_block_linked(const struct cpu_vcpu *v)
+{
+    const struct x86_cpu *x = &v->x;
+    if (!v->prev_link)
+        return NULL;
+    struct emu_block *n = *v->prev_link;
+    uint64_t la = emu_fetch_la(x);
+    if (!n || v->prev->link_epoch != v->chain_epoch || n->rip != la ||
+        n->mode_key != emu_mode_key(x) || n->host2)
+        return NULL;
+    const struct x86_tlb_entry *e = &x->tlb.e[(la >> 12) & (X86_TLB_SIZE - 1)];
+    uint64_t need = x->cpl == 3 ? X86_TLB_UX : X86_TLB_X;
+    if ((e->tag & (X86_PAGE_MASK | need)) != ((la & X86_PAGE_MASK) | need) ||
+        la + e->addend != (uintptr_t)n->host)
+        return NULL;
+    return n;
+}
+/* Drops every block link (translations or code changed). */
+static inline void emu_unlink_all(struct cpu_vcpu *v)
+{
+    v->chain_epoch++;
+}
 void emu_block_flush_all(struct cpu_vcpu *v);
 void emu_jump_cache_flush(struct cpu_vcpu *v);
-void emu_jump_cache_flush_page(struct cpu_vcpu *v, uint64_t la);
+
+/* x86_exec() for instructions without a specialised version, reporting
+ * X86_EXEC_BRANCH like the specialised ones when RIP is not the next
+ * instruction (a control transfer, or a REP string instruction with
+ * iterations left, which then starts a block of its own). */
+int emu_exec_checked(struct x86_cpu *x, const struct x86_insn *in);
 
 /* emu_cpuid.c / emu_msr.c */
 void emu_cpuid(struct cpu_vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4]);

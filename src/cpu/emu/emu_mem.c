@@ -17,14 +17,38 @@ static bool emu_is_code_page(struct cpu_vm *vm, uint64_t pa)
     return i >= 0 && atomic_load_explicit(&vm->page_code[i], memory_order_relaxed);
 }
 
-/* Drops every TLB entry of this vCPU that maps host page h. */
-static void emu_tlb_drop_host_page(struct cpu_vcpu *v, const uint8_t *h)
+static void tlb_drop_host_page(struct x86_tlb *t, const uint8_t *h)
 {
     for (unsigned i = 0; i < X86_TLB_SIZE; i++) {
-        struct x86_tlb_entry *e = &v->x.tlb.e[i];
+        struct x86_tlb_entry *e = &t->e[i];
         if (e->tag && (uintptr_t)(e->tag & X86_PAGE_MASK) + e->addend == (uintptr_t)h)
             e->tag = 0;
     }
+}
+
+/* Drops every TLB entry of this vCPU that maps host page h. */
+static void emu_tlb_drop_host_page(struct cpu_vcpu *v, const uint8_t *h)
+{
+    tlb_drop_host_page(&v->x.tlb, h);
+    tlb_drop_host_page(&v->global_tlb, h);
+}
+
+/* Fills the TLB entry for la, and its copy in global_tlb for a global
+ * translation (CR4.PGE and G set in the PTE, SDM Vol. 3A, 4.10.2.4). */
+static void emu_tlb_fill(struct cpu_vcpu *v, uint64_t la, void *host_page, unsigned perms,
+                         bool global)
+{
+    x86_tlb_fill(&v->x, la, host_page, perms);
+    if (global && (v->x.s.cr4 & X86_CR4_PGE)) {
+        unsigned i = (la >> 12) & (X86_TLB_SIZE - 1);
+        v->global_tlb.e[i] = v->x.tlb.e[i];
+    }
+}
+
+void emu_tlb_flush_all(struct cpu_vcpu *v)
+{
+    x86_tlb_flush(&v->x);
+    memset(&v->global_tlb, 0, sizeof(v->global_tlb));
 }
 
 void emu_mark_code_page(struct cpu_vcpu *v, uint64_t pa)
@@ -48,6 +72,7 @@ static void emu_code_write(struct cpu_vcpu *v, uint64_t pa)
         return;
     atomic_fetch_add(&vm->page_gen[i], 1);
     atomic_store(&vm->page_code[i], 0);
+    atomic_fetch_add(&vm->code_writes, 1);
     v->st.block_invalidations++;
     /* The running block may be the one being overwritten. */
     v->exit_block = true;
@@ -117,7 +142,7 @@ int emu_translate(struct cpu_vcpu *v, uint64_t la, unsigned acc, uint64_t *pa, u
         const uint8_t *rom = gmem_rom_ptr(v->vm->env.mem, page_pa, 4096);
         *host = rom ? (uint8_t *)rom + (r.pa & 0xfff) : NULL;
         if (rom && !(acc & X86_ACC_WRITE))
-            x86_tlb_fill(x, la, (void *)rom, emu_tlb_perms(x, acc, &r, true));
+            emu_tlb_fill(v, la, (void *)rom, emu_tlb_perms(x, acc, &r, true), r.global);
         return X86_EXEC_OK;
     }
     *host = h + (r.pa & 0xfff);
@@ -129,7 +154,7 @@ int emu_translate(struct cpu_vcpu *v, uint64_t la, unsigned acc, uint64_t *pa, u
             e->addend == (uintptr_t)h - (uintptr_t)(la & X86_PAGE_MASK))
             perms |= (unsigned)(e->tag & 0x3f);
         if (perms)
-            x86_tlb_fill(x, la, h, perms);
+            emu_tlb_fill(v, la, h, perms, r.global);
     }
     return X86_EXEC_OK;
 }
@@ -292,16 +317,26 @@ static int emu_wrmsr_cb(struct x86_cpu *x, uint32_t msr, uint64_t val)
 }
 
 /* The emulator changed translations (CR0/CR3/CR4/EFER writes, INVLPG, mode
- * switches): cached RIP -> block shortcuts may now lie, and the current
- * block may have been decoded for another mode. */
+ * switches) and flushed the TLB. Global translations survive a MOV CR3
+ * (SDM Vol. 3A, 4.10.4.1): put them back, as a kernel switching address
+ * spaces keeps using its own. Blocks and the links between them are reached
+ * through the TLB, so no block cache needs flushing, but the current block
+ * may have been decoded for another mode. */
 static void emu_tlb_flush_cb(struct x86_cpu *x, uint64_t la, bool all, bool global)
 {
-    (void)global;
     struct cpu_vcpu *v = emu_vcpu_of(x);
-    if (all)
-        emu_jump_cache_flush(v);
-    else
-        emu_jump_cache_flush_page(v, la);
+    v->st.tlb_flushes++;
+    if (!all) {
+        struct x86_tlb_entry *g = &v->global_tlb.e[(la >> 12) & (X86_TLB_SIZE - 1)];
+        if ((g->tag & X86_PAGE_MASK) == (la & X86_PAGE_MASK))
+            g->tag = 0;
+    } else if (global) {
+        memset(&v->global_tlb, 0, sizeof(v->global_tlb));
+    } else {
+        for (unsigned i = 0; i < X86_TLB_SIZE; i++)
+            if (v->global_tlb.e[i].tag)
+                x->tlb.e[i] = v->global_tlb.e[i];
+    }
     v->exit_block = true;
 }
 

@@ -36,8 +36,10 @@ static void emu_do_init(struct cpu_vcpu *v)
     x86_cpu_get_state(&v->x, &s);
     s.apic_base = apic_base;
     x86_cpu_set_state(&v->x, &s);
-    x86_tlb_flush(&v->x);
-    emu_jump_cache_flush(v);
+    emu_tlb_flush_all(v);
+    emu_unlink_all(v);
+    v->prev = NULL;
+    v->prev_link = NULL;
     v->wait_sipi = true;
 }
 
@@ -119,47 +121,112 @@ static void emu_sleep(struct cpu_vcpu *v)
     pthread_mutex_unlock(&v->lock);
 }
 
-/* Runs one block. Returns an x86 status other than OK when the vCPU must
- * stop (triple fault, unsupported instruction). */
-static int emu_run_block(struct cpu_vcpu *v, bool *halted)
+/* Hands the LAPIC a new task priority: MOV to CR8 sets it (SDM 10.8.6.1). */
+static void emu_sync_cr8(struct cpu_vcpu *v)
+{
+    const struct cpu_intc *ic = v->vm->intc;
+    v->cr8 = v->x.s.cr8;
+    ic->ops->set_cr8(ic->ctx, v->index, v->cr8);
+}
+
+
+/* Code written by any vCPU since the last look: drop the block links (the
+ * blocks themselves are checked against their pages' generations when
+ * reached without a link). */
+static void emu_check_code_writes(struct cpu_vcpu *v)
+{
+    unsigned w = atomic_load_explicit(&v->vm->code_writes, memory_order_acquire);
+    if (unlikely(w != v->code_writes_seen)) {
+        v->code_writes_seen = w;
+        emu_unlink_all(v);
+    }
+}
+
+/* Another vCPU turned a page into code: drop our writable TLB entries so
+ * writes to it take the slow path (emu_mark_code_page). */
+static void emu_check_code_epoch(struct cpu_vcpu *v)
+{
+    unsigned epoch = atomic_load_explicit(&v->vm->code_epoch, memory_order_acquire);
+    if (unlikely(epoch != v->code_epoch)) {
+        v->code_epoch = epoch;
+        emu_tlb_flush_all(v);
+    }
+}
+
+/* Runs blocks back to back, polling for events between them, until the
+ * outer loop has work: an event or stop request (returns OK), HLT (OK with
+ * *halted set), or a status other than OK when the vCPU must stop (triple
+ * fault, unsupported instruction). Exceptions are delivered here. */
+static int emu_run_blocks(struct cpu_vcpu *v, bool *halted)
 {
     struct x86_cpu *x = &v->x;
-    int st = X86_EXEC_OK;
-    struct emu_block *b = emu_block_get(v, &st);
-    if (!b)
-        return st == X86_EXEC_EXCEPTION ? emu_deliver_exception(v) : st;
-    v->cur = b;
-    v->exit_block = false;
-    unsigned i;
-    for (i = 0; i < b->ninsns; i++) {
-        const struct x86_insn *ins = &b->insn[i];
-        uint64_t next = x->s.rip + ins->len;
-        st = x86_exec(x, ins);
-        if (st != X86_EXEC_OK)
-            break;
-        if (x->s.rip != next || v->exit_block)
-            break;
+    struct cpu_vm *vm = v->vm;
+    atomic_int *stop = vm->env.stop;
+    bool smp = vm->env.ncpus > 1;
+    for (;;) {
+        int st = X86_EXEC_OK;
+        struct emu_block *b = emu_block_linked(v);
+        if (unlikely(!b)) {
+            b = emu_block_next(v, &st);
+            if (!b) {
+                v->prev = NULL;
+                v->prev_link = NULL;
+                return st == X86_EXEC_EXCEPTION ? emu_deliver_exception(v) : st;
+            }
+        } else {
+            v->st.linked++;
+        }
+        v->exit_block = false;
+        struct emu_insn *p = b->insn, *end = p + b->ninsns;
+        do {
+            st = p->fn(x, &p->in);
+            p++;
+        } while (likely(st == X86_EXEC_OK) && p < end && !v->exit_block);
+        v->st.blocks++;
+        /* p is one past the last instruction run; a faulting one did not complete. */
+        v->st.insns += (unsigned)(p - b->insn) - (st == X86_EXEC_EXCEPTION ||
+                                                  st == X86_EXEC_UNSUPPORTED ||
+                                                  st == X86_EXEC_TRIPLE_FAULT);
+        if (unlikely(x->s.cr8 != v->cr8))
+            emu_sync_cr8(v);
+        /* The way out, to link the next block to. */
+        v->prev = b;
+        if (st == X86_EXEC_BRANCH) {
+            v->prev_link = &p[-1].link;
+            st = X86_EXEC_OK;
+        } else {
+            v->prev_link = st == X86_EXEC_OK && p == end && !v->exit_block ? &b->fall : NULL;
+        }
+        if (unlikely(st != X86_EXEC_OK)) {
+            v->prev = NULL;
+            v->prev_link = NULL;
+            switch (st) {
+            case X86_EXEC_HALT:
+                v->st.halts++;
+                *halted = true;
+                return X86_EXEC_OK;
+            case X86_EXEC_EXCEPTION:
+                return emu_deliver_exception(v);
+            default:
+                return st;
+            }
+        }
+        if (atomic_load_explicit(stop, memory_order_relaxed) |
+            atomic_load_explicit(v->events, memory_order_relaxed))
+            return X86_EXEC_OK;
+        emu_check_code_writes(v);
+        if (smp)
+            emu_check_code_epoch(v);
     }
-    v->st.insns += i + (st == X86_EXEC_OK || st == X86_EXEC_HALT);
-    v->cur = NULL;
-    if (unlikely(x->s.cr8 != v->cr8)) {
-        /* MOV to CR8 sets the LAPIC's task priority (SDM 10.8.6.1). */
-        const struct cpu_intc *ic = v->vm->intc;
-        v->cr8 = x->s.cr8;
-        ic->ops->set_cr8(ic->ctx, v->index, v->cr8);
-    }
-    switch (st) {
-    case X86_EXEC_OK:
-        return X86_EXEC_OK;
-    case X86_EXEC_HALT:
-        v->st.halts++;
-        *halted = true;
-        return X86_EXEC_OK;
-    case X86_EXEC_EXCEPTION:
-        return emu_deliver_exception(v);
-    default:
-        return st;
-    }
+}
+
+int emu_exec_checked(struct x86_cpu *x, const struct x86_insn *in)
+{
+    uint64_t next = x->s.rip + in->len;
+    if (x->mode != X86_MODE_LONG64)
+        next &= 0xffffffffu;
+    int st = x86_exec(x, in);
+    return st == X86_EXEC_OK && x->s.rip != next ? X86_EXEC_BRANCH : st;
 }
 
 static enum vcpu_exit emu_fail(struct cpu_vcpu *v, int st)
@@ -197,6 +264,8 @@ enum vcpu_exit emu_vcpu_run(struct cpu_vcpu *v)
             return VCPU_EXIT_STOPPED;
         unsigned ev = atomic_load_explicit(v->events, memory_order_acquire);
         if (ev) {
+            v->prev = NULL;
+            v->prev_link = NULL;
             int st = emu_take_events(v, ev, &halted);
             if (st != X86_EXEC_OK)
                 return emu_fail(v, st);
@@ -207,14 +276,10 @@ enum vcpu_exit emu_vcpu_run(struct cpu_vcpu *v)
                 continue; /* kicked for a stop request, or a spurious wakeup */
             continue;
         }
-        if (v->vm->env.ncpus > 1) {
-            unsigned epoch = atomic_load_explicit(&v->vm->code_epoch, memory_order_acquire);
-            if (epoch != v->code_epoch) {
-                v->code_epoch = epoch;
-                x86_tlb_flush(&v->x);
-            }
-        }
-        int st = emu_run_block(v, &halted);
+        if (v->vm->env.ncpus > 1)
+            emu_check_code_epoch(v);
+        emu_check_code_writes(v);
+        int st = emu_run_blocks(v, &halted);
         if (st != X86_EXEC_OK)
             return emu_fail(v, st);
     }

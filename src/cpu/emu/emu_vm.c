@@ -103,7 +103,7 @@ static void emu_vcpu_destroy(struct cpu_vcpu *v)
 static int emu_set_state(struct cpu_vcpu *v, const struct x86_state *s)
 {
     x86_cpu_set_state(&v->x, s);
-    x86_tlb_flush(&v->x);
+    emu_tlb_flush_all(v);
     emu_block_flush_all(v);
     const struct cpu_intc *ic = v->vm->intc;
     ic->ops->wrmsr(ic->ctx, v->index, MSR_IA32_APIC_BASE, s->apic_base);
@@ -124,15 +124,17 @@ static void emu_print_stats(struct cpu_vm *vm)
             continue;
         const struct emu_stats *s = &v->st;
         fprintf(stderr,
-                "vmon: cpu%u: %llu instructions, %llu blocks built, %llu jump-cache misses, %llu invalidated, "
-                "%llu TLB misses, %llu MMIO, %llu PIO, %llu interrupts, %llu exceptions, "
+                "vmon: cpu%u: %llu instructions in %llu blocks (%llu linked, %llu jump-cache hits, "
+                "%llu jump-cache misses), %llu blocks built, %llu invalidated, %llu TLB misses, "
+                "%llu TLB flushes, %llu MMIO, %llu PIO, %llu interrupts, %llu exceptions, "
                 "%llu HLTs\r\n",
-                i, (unsigned long long)s->insns, (unsigned long long)s->blocks_built,
-                (unsigned long long)s->jump_misses,
+                i, (unsigned long long)s->insns, (unsigned long long)s->blocks,
+                (unsigned long long)s->linked, (unsigned long long)s->jump_hits,
+                (unsigned long long)s->jump_misses, (unsigned long long)s->blocks_built,
                 (unsigned long long)s->block_invalidations, (unsigned long long)s->tlb_misses,
-                (unsigned long long)s->mmio, (unsigned long long)s->pio,
-                (unsigned long long)s->interrupts, (unsigned long long)s->exceptions,
-                (unsigned long long)s->halts);
+                (unsigned long long)s->tlb_flushes, (unsigned long long)s->mmio,
+                (unsigned long long)s->pio, (unsigned long long)s->interrupts,
+                (unsigned long long)s->exceptions, (unsigned long long)s->halts);
     }
 }
 

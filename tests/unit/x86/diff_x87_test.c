@@ -26,7 +26,7 @@
 #include "diff_sse_harness.h"
 #include "x86/insn.h"
 
-#define NSTATES 300
+#define NSTATES 200
 #define MAX_FORMS 800
 
 struct forms {
