@@ -112,9 +112,8 @@ enum x86_exec_status {
      * is in shutdown; the machine resets or stops it (SDM Vol. 3A, 6.15,
      * "Interrupt 8"). State as before the failed delivery. */
     X86_EXEC_TRIPLE_FAULT = 4,
-    /* Only from the specialised functions of x86_exec_prepare(): done, like
-     * X86_EXEC_OK, and RIP is not the next instruction (a branch was taken,
-     * a call or return made). */
+    /* Only from prepared execution (x86_exec_prepare): the instruction
+     * completed, and RIP is not the next instruction. */
     X86_EXEC_BRANCH = 5,
 };
 
@@ -161,6 +160,16 @@ struct x86_emu_ops {
      * (MOV CR3 keeps global pages; CR0/CR4/EFER paging changes do not).
      * The backend drops its own caches (page walks, code-page mappings). */
     void (*tlb_flush)(struct x86_cpu *cpu, uint64_t la, bool all, bool global);
+
+    /* Optional, for users of x86_exec_prepare(): the general path of
+     * prepared execution, run for records without a specialised version
+     * and when a specialised version's fast path does not apply (a TLB
+     * miss, a page-crossing operand, ...). A wrapper around x86_exec() that
+     * sees every instruction taking the general path; NULL means
+     * x86_exec(). Besides x86_exec()'s statuses it may return its own
+     * (greater than X86_EXEC_BRANCH), which end the run like
+     * X86_EXEC_BRANCH does. */
+    int (*exec_general)(struct x86_cpu *cpu, const struct x86_insn *insn);
 };
 
 /* ------------------------------------------------------------------------ */
@@ -243,6 +252,9 @@ struct x86_cpu {
     /* NMIs are blocked from NMI delivery until the next IRET (SDM Vol. 3A,
      * 6.7.1); set by x86_deliver, cleared by IRET. */
     bool nmi_blocked;
+    /* Prepared execution: the record whose function ended the last run
+     * (see x86_exec_prepare). */
+    const struct x86_insn *run_exit;
 };
 
 /* Zeroes cpu, sets the power-on state of a processor (real mode, CS:IP =
@@ -265,19 +277,40 @@ void x86_set_rflags(struct x86_cpu *cpu, uint64_t rflags);
  * The record must come from x86_decode() in the cpu's current mode. */
 int x86_exec(struct x86_cpu *cpu, const struct x86_insn *insn);
 
-/* Prepared execution, for callers that keep decoded records (the emu
- * backend's blocks): a function that executes one record exactly as
- * x86_exec() does (same contract, effects and faults), chosen once per
- * record instead of dispatched on every run. */
+/* ------------------------------------------------------------------------ */
+/* Prepared execution (x86/exec_fast.c)                                      */
+/* ------------------------------------------------------------------------ */
+
+/* For callers that keep decoded code (the emu backend's blocks): each record
+ * gets, once, the function that runs it, and a straight line of records runs
+ * with a single call.
+ *
+ * The records of a straight line sit in an array of struct x86_prepared. A
+ * record's function executes its instruction exactly as x86_exec() would
+ * (same effects, same faults) and then:
+ *  - when the instruction completed and RIP is the next instruction, it goes
+ *    on with the next record (returning what that record's function
+ *    returns): the array must end with a record of the caller's whose
+ *    function returns (a terminator, with a status of the caller's choice);
+ *  - otherwise it returns, with cpu->run_exit pointing at its record:
+ *    X86_EXEC_BRANCH when the instruction completed and RIP is elsewhere (a
+ *    branch taken, a call, a return, a REP string instruction with
+ *    iterations left), or the status of the fault, HLT, unsupported
+ *    operation, or ops->exec_general's own statuses.
+ * A run therefore executes at most as many instructions as the array holds,
+ * calling itself that deep where the compiler does not turn the calls into
+ * jumps. The functions are chosen per operation and operand shape, with
+ * versions specialised for the shapes frequent in 64-bit code; a record's
+ * function is valid only while the CPU is in the mode it was decoded for. */
 typedef int (*x86_insn_fn)(struct x86_cpu *cpu, const struct x86_insn *insn);
 
-/* The fastest such function for a record decoded in mode: a version
- * specialised for its operation and operand shape (x86/exec_fast.c), or
- * x86_exec itself. Call it only while the CPU is in that mode. A specialised
- * version tells where execution goes on: X86_EXEC_OK means RIP is the next
- * instruction, X86_EXEC_BRANCH that it is anywhere else (it has no REP
- * string forms, which may leave RIP on the instruction). x86_exec itself
- * returns X86_EXEC_OK in both cases: its callers compare RIP. */
+struct x86_prepared {
+    struct x86_insn in;  /* first: a function finds its record from &in */
+    x86_insn_fn fn;
+    void *user;          /* the caller's (the emu backend links blocks here) */
+};
+
+/* The function for a record decoded in mode. */
 x86_insn_fn x86_exec_prepare(const struct x86_insn *insn, enum x86_mode mode);
 
 /* Fetches the instruction at CS:RIP through the callbacks, decodes it in

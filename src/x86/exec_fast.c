@@ -6,27 +6,43 @@
  * operands are registers, immediates, or memory whose page is in the
  * software TLB with the permission the access needs. Anything else (a TLB
  * miss, an operand crossing a page, a misaligned operand at CPL 3 where #AC
- * may apply) is handed, before any state has changed, to x86_exec(), which
- * does the full checks and callbacks. The common case needs no segment or
- * canonical check in 64-bit mode: only FS and GS have a base there, and a
- * TLB entry exists only for a canonical page (the backend fills entries for
- * addresses that passed those checks), so an access that hits one and stays
- * in its page is canonical.
+ * may apply) is handed, before any state has changed, to the general path
+ * (x86_exec(), or ops->exec_general), which does the full checks and
+ * callbacks. The common case needs no segment or canonical check in 64-bit
+ * mode: only FS and GS have a base there, and a TLB entry exists only for a
+ * canonical page (the backend fills entries for addresses that passed those
+ * checks), so an access that hits one and stays in its page is canonical.
  *
- * Control transfers return X86_EXEC_BRANCH where x86_exec() returns
- * X86_EXEC_OK, so a caller running a straight line of records knows when it
- * has left it. Otherwise the results are exactly x86_exec()'s: the same helpers compute them and
+ * Every function ends by going on with the next record (a tail call, which
+ * the compiler turns into a jump: the instructions of a block run as one
+ * chain of jumps) or by returning to the caller (see x86/emu.h). Otherwise
+ * the results are exactly x86_exec()'s: the same helpers compute them and
  * record the same lazy flags (tests/unit/x86/exec_fast_test.c compares the
  * two on random states). */
 #include "x86/exec_opnd.h"
 
 /* ---- Common pieces ----------------------------------------------------------- */
 
+/* Goes on with the record after in's (see x86_exec_prepare in x86/emu.h). */
+static inline int fast_next(struct x86_cpu *cpu, const struct x86_insn *in)
+{
+    const struct x86_prepared *next = (const struct x86_prepared *)in + 1;
+    return next->fn(cpu, &next->in);
+}
+
+/* Ends the run at in's record with status st. */
+static inline int fast_exit(struct x86_cpu *cpu, const struct x86_insn *in, int st)
+{
+    cpu->run_exit = in;
+    return st;
+}
+
+/* The instruction completed without a branch: on to the next record. */
 static inline int fast_done(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     cpu->s.rip += in->len;
     cpu->intr_shadow = false;
-    return X86_EXEC_OK;
+    return fast_next(cpu, in);
 }
 
 /* The host address of a size-byte access of kind (X86_ACC_READ or
@@ -119,20 +135,30 @@ static inline uint64_t fast_src_imm(const struct x86_insn *in, unsigned size)
 }
 
 /* A taken near branch to target (64-bit mode, 64-bit operand size). */
-static inline int fast_jump(struct x86_cpu *cpu, uint64_t target)
+static inline int fast_jump(struct x86_cpu *cpu, const struct x86_insn *in, uint64_t target)
 {
     if (unlikely(!x86_canonical(cpu, target)))
-        return x86_raise_err(cpu, X86_EXC_GP, 0);
+        return fast_exit(cpu, in, x86_raise_err(cpu, X86_EXC_GP, 0));
     cpu->s.rip = target;
     cpu->intr_shadow = false;
-    return X86_EXEC_BRANCH;
+    return fast_exit(cpu, in, X86_EXEC_BRANCH);
 }
 
-/* The general path for a control transfer, which always branches. */
-static int fast_exec_branch(struct x86_cpu *cpu, const struct x86_insn *in)
+/* The general path: x86_exec(), or the caller's wrapper around it
+ * (ops->exec_general), for records without a specialised version and when
+ * a specialised version's fast path does not apply. */
+static int fast_general(struct x86_cpu *cpu, const struct x86_insn *in)
 {
-    int st = x86_exec(cpu, in);
-    return st == X86_EXEC_OK ? X86_EXEC_BRANCH : st;
+    uint64_t next = cpu->s.rip + in->len;
+    if (cpu->mode != X86_MODE_LONG64)
+        next &= 0xffffffffu;
+    int st = cpu->ops->exec_general ? cpu->ops->exec_general(cpu, in) : x86_exec(cpu, in);
+    if (st == X86_EXEC_OK) {
+        if (cpu->s.rip == next)
+            return fast_next(cpu, in);
+        st = X86_EXEC_BRANCH;
+    }
+    return fast_exit(cpu, in, st);
 }
 
 /* ---- Two-operand arithmetic and logic ------------------------------------------ */
@@ -184,7 +210,7 @@ fast_alu(struct x86_cpu *cpu, const struct x86_insn *in, enum x86_op op, enum fa
     default: { /* SHAPE_RM */
         void *src;
         if (unlikely(!fast_tlb(cpu, fast_mem_la(cpu, in, ea), size, X86_ACC_READ, &src)))
-            return x86_exec(cpu, in);
+            return fast_general(cpu, in);
         b = fast_load(src, size);
         break;
     }
@@ -192,7 +218,7 @@ fast_alu(struct x86_cpu *cpu, const struct x86_insn *in, enum x86_op op, enum fa
     if (shape == SHAPE_MR || shape == SHAPE_MI) {
         if (unlikely(!fast_tlb(cpu, fast_mem_la(cpu, in, ea), size,
                                alu_writes(op) ? X86_ACC_WRITE : X86_ACC_READ, &h)))
-            return x86_exec(cpu, in);
+            return fast_general(cpu, in);
         a = fast_load(h, size);
     } else {
         a = x86_gpr_read(cpu, in->opnd[0].reg, size);
@@ -223,7 +249,7 @@ fast_mov(struct x86_cpu *cpu, const struct x86_insn *in, enum fast_shape shape, 
     default: { /* SHAPE_RM */
         void *src;
         if (unlikely(!fast_tlb(cpu, fast_mem_la(cpu, in, ea), size, X86_ACC_READ, &src)))
-            return x86_exec(cpu, in);
+            return fast_general(cpu, in);
         v = fast_load(src, size);
         break;
     }
@@ -231,7 +257,7 @@ fast_mov(struct x86_cpu *cpu, const struct x86_insn *in, enum fast_shape shape, 
     if (shape == SHAPE_MR || shape == SHAPE_MI) {
         void *dst;
         if (unlikely(!fast_tlb(cpu, fast_mem_la(cpu, in, ea), size, X86_ACC_WRITE, &dst)))
-            return x86_exec(cpu, in);
+            return fast_general(cpu, in);
         fast_store(dst, size, v);
     } else {
         x86_gpr_write(cpu, in->opnd[0].reg, size, v);
@@ -243,7 +269,7 @@ fast_mov(struct x86_cpu *cpu, const struct x86_insn *in, enum fast_shape shape, 
 
 /* One function per operation, shape, address form and size (8, 4, or 0 for
  * "the operand's size", which also covers AH..BH). Register shapes have no
- * address form (ANY); memory shapes get the frequent forms at sizes 8 and 4. */
+ * address form (ANY); memory shapes get every form. */
 #define DEF_FN(body, P, SH, EA, SZ)                                                         \
     static int P##SH##_##EA##_##SZ(struct x86_cpu *cpu, const struct x86_insn *in)         \
     {                                                                                       \
@@ -253,8 +279,9 @@ fast_mov(struct x86_cpu *cpu, const struct x86_insn *in, enum fast_shape shape, 
     DEF_FN(body, P, SH, ANY, 8) DEF_FN(body, P, SH, ANY, 4) DEF_FN(body, P, SH, ANY, 0)
 #define DEF_MEM_SHAPE(body, P, SH)                                                          \
     DEF_REG_SHAPE(body, P, SH)                                                              \
-    DEF_FN(body, P, SH, B, 8) DEF_FN(body, P, SH, B, 4) DEF_FN(body, P, SH, BI, 8)          \
-    DEF_FN(body, P, SH, BI, 4) DEF_FN(body, P, SH, RIP, 8) DEF_FN(body, P, SH, RIP, 4)
+    DEF_FN(body, P, SH, B, 8) DEF_FN(body, P, SH, B, 4) DEF_FN(body, P, SH, B, 0)           \
+    DEF_FN(body, P, SH, BI, 8) DEF_FN(body, P, SH, BI, 4) DEF_FN(body, P, SH, BI, 0)        \
+    DEF_FN(body, P, SH, RIP, 8) DEF_FN(body, P, SH, RIP, 4) DEF_FN(body, P, SH, RIP, 0)
 #define DEF_SHAPES(body, P)                                                                 \
     DEF_REG_SHAPE(body, P, RR) DEF_REG_SHAPE(body, P, RI) DEF_MEM_SHAPE(body, P, RM)        \
     DEF_MEM_SHAPE(body, P, MR) DEF_MEM_SHAPE(body, P, MI)
@@ -266,9 +293,9 @@ typedef x86_insn_fn fast_table[SHAPE_COUNT][EA_COUNT][3];
     { [0 ... EA_COUNT - 1] = { P##SH##_ANY_8, P##SH##_ANY_4, P##SH##_ANY_0 } }
 #define ROW_MEM(P, SH)                                                                      \
     {                                                                                       \
-        [EA_B] = { P##SH##_B_8, P##SH##_B_4, P##SH##_ANY_0 },                               \
-        [EA_BI] = { P##SH##_BI_8, P##SH##_BI_4, P##SH##_ANY_0 },                            \
-        [EA_RIP] = { P##SH##_RIP_8, P##SH##_RIP_4, P##SH##_ANY_0 },                         \
+        [EA_B] = { P##SH##_B_8, P##SH##_B_4, P##SH##_B_0 },                                 \
+        [EA_BI] = { P##SH##_BI_8, P##SH##_BI_4, P##SH##_BI_0 },                             \
+        [EA_RIP] = { P##SH##_RIP_8, P##SH##_RIP_4, P##SH##_RIP_0 },                         \
         [EA_ANY] = { P##SH##_ANY_8, P##SH##_ANY_4, P##SH##_ANY_0 },                         \
     }
 #define TABLE(name, P)                                                                      \
@@ -301,43 +328,57 @@ TABLE(mov_table, mov_)
 
 /* ---- MOVZX / MOVSX / MOVSXD / LEA ------------------------------------------------- */
 
+/* dsize and ssize: the destination and source sizes (0: the operands'). */
 static inline __attribute__((always_inline)) int
-fast_widen(struct x86_cpu *cpu, const struct x86_insn *in, bool mem, enum fast_ea ea, bool sign)
+fast_widen(struct x86_cpu *cpu, const struct x86_insn *in, bool mem, enum fast_ea ea, bool sign,
+           unsigned dsize, unsigned ssize)
 {
-    unsigned size = in->opnd[1].size;
+    unsigned size = ssize ? ssize : in->opnd[1].size;
     uint64_t v;
     if (mem) {
         void *src;
         if (unlikely(!fast_tlb(cpu, fast_mem_la(cpu, in, ea), size, X86_ACC_READ, &src)))
-            return x86_exec(cpu, in);
+            return fast_general(cpu, in);
         v = fast_load(src, size);
     } else {
         v = x86_gpr_read(cpu, in->opnd[1].reg, size);
     }
     if (sign)
         v = (uint64_t)x86_sext(v, size);
-    x86_gpr_write(cpu, in->opnd[0].reg, in->opnd[0].size, v);
+    x86_gpr_write(cpu, in->opnd[0].reg, dsize ? dsize : in->opnd[0].size, v);
     return fast_done(cpu, in);
 }
 
-#define DEF_WIDEN(name, mem, EA, sign)                                                      \
+/* MOVZX/MOVSX: versions for a 1- or 2-byte source and a 4- or 8-byte
+ * destination (register or each address form), and one for any sizes. */
+#define DEF_WIDEN(name, mem, EA, sign, dsize, ssize)                                        \
     static int name(struct x86_cpu *cpu, const struct x86_insn *in)                        \
     {                                                                                       \
-        return fast_widen(cpu, in, mem, EA, sign);                                          \
+        return fast_widen(cpu, in, mem, EA, sign, dsize, ssize);                            \
     }
-DEF_WIDEN(movzx_r, false, EA_ANY, false)
-DEF_WIDEN(movsx_r, false, EA_ANY, true)
-DEF_WIDEN(movzx_m_b, true, EA_B, false)
-DEF_WIDEN(movzx_m_bi, true, EA_BI, false)
-DEF_WIDEN(movzx_m_rip, true, EA_RIP, false)
-DEF_WIDEN(movzx_m_any, true, EA_ANY, false)
-DEF_WIDEN(movsx_m_b, true, EA_B, true)
-DEF_WIDEN(movsx_m_bi, true, EA_BI, true)
-DEF_WIDEN(movsx_m_rip, true, EA_RIP, true)
-DEF_WIDEN(movsx_m_any, true, EA_ANY, true)
+#define DEF_WIDEN_FORMS(P, sign, d, s)                                                      \
+    DEF_WIDEN(P##_r_##d##_##s, false, EA_ANY, sign, d, s)                                   \
+    DEF_WIDEN(P##_b_##d##_##s, true, EA_B, sign, d, s)                                      \
+    DEF_WIDEN(P##_bi_##d##_##s, true, EA_BI, sign, d, s)                                    \
+    DEF_WIDEN(P##_rip_##d##_##s, true, EA_RIP, sign, d, s)                                  \
+    DEF_WIDEN(P##_any_##d##_##s, true, EA_ANY, sign, d, s)
+#define DEF_WIDEN_OP(P, sign)                                                               \
+    DEF_WIDEN_FORMS(P, sign, 8, 1) DEF_WIDEN_FORMS(P, sign, 8, 2)                           \
+    DEF_WIDEN_FORMS(P, sign, 4, 1) DEF_WIDEN_FORMS(P, sign, 4, 2)                           \
+    DEF_WIDEN_FORMS(P, sign, 0, 0)
+DEF_WIDEN_OP(movzx, false)
+DEF_WIDEN_OP(movsx, true)
 
-static const x86_insn_fn movzx_m[EA_COUNT] = { movzx_m_b, movzx_m_bi, movzx_m_rip, movzx_m_any };
-static const x86_insn_fn movsx_m[EA_COUNT] = { movsx_m_b, movsx_m_bi, movsx_m_rip, movsx_m_any };
+/* [size class: 8 <- 1, 8 <- 2, 4 <- 1, 4 <- 2, other][register, then enum fast_ea] */
+typedef x86_insn_fn widen_table[5][1 + EA_COUNT];
+#define WIDEN_ROW(P, d, s)                                                                  \
+    { P##_r_##d##_##s, P##_b_##d##_##s, P##_bi_##d##_##s, P##_rip_##d##_##s, P##_any_##d##_##s }
+#define WIDEN_TABLE(P)                                                                      \
+    static const widen_table P##_table = { WIDEN_ROW(P, 8, 1), WIDEN_ROW(P, 8, 2),           \
+                                           WIDEN_ROW(P, 4, 1), WIDEN_ROW(P, 4, 2),           \
+                                           WIDEN_ROW(P, 0, 0) };
+WIDEN_TABLE(movzx)
+WIDEN_TABLE(movsx)
 
 /* LEA: the offset alone (no segment base), at the address size. */
 static int lea_8(struct x86_cpu *cpu, const struct x86_insn *in)
@@ -428,9 +469,10 @@ static inline unsigned fast_count(const struct x86_cpu *cpu, const struct x86_in
 }
 
 static inline __attribute__((always_inline)) int
-fast_shift(struct x86_cpu *cpu, const struct x86_insn *in, enum x86_op op, bool cl)
+fast_shift(struct x86_cpu *cpu, const struct x86_insn *in, enum x86_op op, bool cl,
+           unsigned size)
 {
-    unsigned size = in->opnd[0].size, reg = in->opnd[0].reg, bits = 8 * size;
+    unsigned reg = in->opnd[0].reg, bits = 8 * size;
     unsigned n = fast_count(cpu, in, cl, size);
     uint64_t mask = x86_size_mask(size), sign = x86_size_sign(size);
     uint64_t a = x86_gpr_read(cpu, reg, size), r;
@@ -463,9 +505,9 @@ fast_shift(struct x86_cpu *cpu, const struct x86_insn *in, enum x86_op op, bool 
 
 /* ROL/ROR: only CF and OF change, and only for a non-zero count. */
 static inline __attribute__((always_inline)) int
-fast_rotate(struct x86_cpu *cpu, const struct x86_insn *in, bool left, bool cl)
+fast_rotate(struct x86_cpu *cpu, const struct x86_insn *in, bool left, bool cl, unsigned size)
 {
-    unsigned size = in->opnd[0].size, reg = in->opnd[0].reg, bits = 8 * size;
+    unsigned reg = in->opnd[0].reg, bits = 8 * size;
     unsigned n = fast_count(cpu, in, cl, size), k = n % bits;
     uint64_t mask = x86_size_mask(size), sign = x86_size_sign(size);
     uint64_t a = x86_gpr_read(cpu, reg, size), r = a;
@@ -481,31 +523,39 @@ fast_rotate(struct x86_cpu *cpu, const struct x86_insn *in, bool left, bool cl)
     return fast_done(cpu, in);
 }
 
-#define FAST_SHIFT(name, body)                                                              \
-    static int name##_ri(struct x86_cpu *cpu, const struct x86_insn *in)                   \
+/* Versions per count source (imm, CL) and size (8, 4, 0 = the operand's). */
+#define DEF_SHIFT(name, body, cl, SZ)                                                       \
+    static int name(struct x86_cpu *cpu, const struct x86_insn *in)                        \
     {                                                                                       \
-        return body(cpu, in, false);                                                        \
-    }                                                                                       \
-    static int name##_rc(struct x86_cpu *cpu, const struct x86_insn *in)                   \
-    {                                                                                       \
-        return body(cpu, in, true);                                                         \
+        return body(cpu, in, cl, SZ ? SZ : in->opnd[0].size);                               \
     }
-#define SHL_BODY(c, i, cl) fast_shift(c, i, X86_OP_SHL, cl)
-#define SHR_BODY(c, i, cl) fast_shift(c, i, X86_OP_SHR, cl)
-#define SAR_BODY(c, i, cl) fast_shift(c, i, X86_OP_SAR, cl)
-#define ROL_BODY(c, i, cl) fast_rotate(c, i, true, cl)
-#define ROR_BODY(c, i, cl) fast_rotate(c, i, false, cl)
-FAST_SHIFT(shl, SHL_BODY)
-FAST_SHIFT(shr, SHR_BODY)
-FAST_SHIFT(sar, SAR_BODY)
-FAST_SHIFT(rol, ROL_BODY)
-FAST_SHIFT(ror, ROR_BODY)
+#define DEF_SHIFT_OP(P, body)                                                               \
+    DEF_SHIFT(P##_ri_8, body, false, 8) DEF_SHIFT(P##_ri_4, body, false, 4)                 \
+    DEF_SHIFT(P##_ri_0, body, false, 0) DEF_SHIFT(P##_rc_8, body, true, 8)                  \
+    DEF_SHIFT(P##_rc_4, body, true, 4) DEF_SHIFT(P##_rc_0, body, true, 0)
+#define SHL_BODY(c, i, cl, sz) fast_shift(c, i, X86_OP_SHL, cl, sz)
+#define SHR_BODY(c, i, cl, sz) fast_shift(c, i, X86_OP_SHR, cl, sz)
+#define SAR_BODY(c, i, cl, sz) fast_shift(c, i, X86_OP_SAR, cl, sz)
+#define ROL_BODY(c, i, cl, sz) fast_rotate(c, i, true, cl, sz)
+#define ROR_BODY(c, i, cl, sz) fast_rotate(c, i, false, cl, sz)
+DEF_SHIFT_OP(shl, SHL_BODY)
+DEF_SHIFT_OP(shr, SHR_BODY)
+DEF_SHIFT_OP(sar, SAR_BODY)
+DEF_SHIFT_OP(rol, ROL_BODY)
+DEF_SHIFT_OP(ror, ROR_BODY)
+
+/* [operation: SHL SHR SAR ROL ROR][count: imm, CL][size class: 8, 4, other] */
+#define SHIFT_ROW(P) { { P##_ri_8, P##_ri_4, P##_ri_0 }, { P##_rc_8, P##_rc_4, P##_rc_0 } }
+static const x86_insn_fn shift_table[5][2][3] = {
+    SHIFT_ROW(shl), SHIFT_ROW(shr), SHIFT_ROW(sar), SHIFT_ROW(rol), SHIFT_ROW(ror),
+};
 
 /* ---- IMUL r, r and BT r, imm ------------------------------------------------------- */
 
-static int imul_rr(struct x86_cpu *cpu, const struct x86_insn *in)
+static inline __attribute__((always_inline)) int fast_imul(struct x86_cpu *cpu,
+                                                           const struct x86_insn *in,
+                                                           unsigned size)
 {
-    unsigned size = in->opnd[0].size;
     uint64_t mask = x86_size_mask(size);
     int64_t a = x86_sext(x86_gpr_read(cpu, in->opnd[0].reg, size), size);
     int64_t b = x86_sext(x86_gpr_read(cpu, in->opnd[1].reg, size), size);
@@ -515,6 +565,21 @@ static int imul_rr(struct x86_cpu *cpu, const struct x86_insn *in)
     x86_gpr_write(cpu, in->opnd[0].reg, size, lo);
     x86_flags_set_szp(cpu, size, lo, ovf ? X86_FLAG_CF | X86_FLAG_OF : 0);
     return fast_done(cpu, in);
+}
+
+static int imul_rr_8(struct x86_cpu *cpu, const struct x86_insn *in)
+{
+    return fast_imul(cpu, in, 8);
+}
+
+static int imul_rr_4(struct x86_cpu *cpu, const struct x86_insn *in)
+{
+    return fast_imul(cpu, in, 4);
+}
+
+static int imul_rr_v(struct x86_cpu *cpu, const struct x86_insn *in)
+{
+    return fast_imul(cpu, in, in->opnd[0].size);
 }
 
 /* CF = the selected bit; the other flags are kept. */
@@ -582,13 +647,9 @@ static inline __attribute__((always_inline)) bool fast_cond(const struct x86_cpu
 #define FAST_JCC(cc)                                                                        \
     static int jcc_##cc(struct x86_cpu *cpu, const struct x86_insn *in)                    \
     {                                                                                       \
-        uint64_t next = cpu->s.rip + in->len;                                               \
-        if (!fast_cond(cpu, cc)) {                                                          \
-            cpu->s.rip = next;                                                              \
-            cpu->intr_shadow = false;                                                       \
-            return X86_EXEC_OK;                                                             \
-        }                                                                                   \
-        return fast_jump(cpu, next + in->imm);                                              \
+        if (!fast_cond(cpu, cc))                                                            \
+            return fast_done(cpu, in);                                                      \
+        return fast_jump(cpu, in, cpu->s.rip + in->len + in->imm);                          \
     }
 FAST_CC(FAST_JCC)
 
@@ -625,7 +686,7 @@ static const x86_insn_fn cmovcc_table[16] = { FAST_CC_ENTRY(cmovcc) };
 
 static int jmp_rel(struct x86_cpu *cpu, const struct x86_insn *in)
 {
-    return fast_jump(cpu, cpu->s.rip + in->len + in->imm);
+    return fast_jump(cpu, in, cpu->s.rip + in->len + in->imm);
 }
 
 /* The host address of the 8-byte stack slot at RSP + delta, or NULL. */
@@ -640,33 +701,33 @@ static int call_rel(struct x86_cpu *cpu, const struct x86_insn *in)
     uint64_t next = cpu->s.rip + in->len, target = next + in->imm;
     void *slot = fast_stack(cpu, -8, X86_ACC_WRITE);
     if (unlikely(!slot || !x86_canonical(cpu, target)))
-        return fast_exec_branch(cpu, in);
+        return fast_general(cpu, in);
     put_le64(slot, next);
     cpu->s.gpr[X86_RSP] -= 8;
     cpu->s.rip = target;
     cpu->intr_shadow = false;
-    return X86_EXEC_BRANCH;
+    return fast_exit(cpu, in, X86_EXEC_BRANCH);
 }
 
 static int ret_near(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     void *slot = fast_stack(cpu, 0, X86_ACC_READ);
     if (unlikely(!slot))
-        return fast_exec_branch(cpu, in);
+        return fast_general(cpu, in);
     uint64_t target = get_le64(slot);
     if (unlikely(!x86_canonical(cpu, target)))
-        return fast_exec_branch(cpu, in);
+        return fast_general(cpu, in);
     cpu->s.gpr[X86_RSP] += 8;
     cpu->s.rip = target;
     cpu->intr_shadow = false;
-    return X86_EXEC_BRANCH;
+    return fast_exit(cpu, in, X86_EXEC_BRANCH);
 }
 
 static int push_r(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     void *slot = fast_stack(cpu, -8, X86_ACC_WRITE);
     if (unlikely(!slot))
-        return x86_exec(cpu, in);
+        return fast_general(cpu, in);
     put_le64(slot, cpu->s.gpr[in->opnd[0].reg & 15]);
     cpu->s.gpr[X86_RSP] -= 8;
     return fast_done(cpu, in);
@@ -676,7 +737,7 @@ static int pop_r(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     void *slot = fast_stack(cpu, 0, X86_ACC_READ);
     if (unlikely(!slot))
-        return x86_exec(cpu, in);
+        return fast_general(cpu, in);
     /* POP RSP: the increment happens first, the popped value wins. */
     cpu->s.gpr[X86_RSP] += 8;
     cpu->s.gpr[in->opnd[0].reg & 15] = get_le64(slot);
@@ -691,7 +752,7 @@ static inline __attribute__((always_inline)) int fast_incdec_mem(struct x86_cpu 
     unsigned size = in->opnd[0].size;
     void *h;
     if (unlikely(!fast_tlb(cpu, fast_la(cpu, in), size, X86_ACC_WRITE, &h)))
-        return x86_exec(cpu, in);
+        return fast_general(cpu, in);
     uint64_t a = fast_load(h, size);
     uint64_t r = (inc ? a + 1 : a - 1) & x86_size_mask(size);
     fast_store(h, size, r);
@@ -729,8 +790,8 @@ static int jmp_rm(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     uint64_t target;
     if (unlikely(!fast_target(cpu, in, &target)))
-        return fast_exec_branch(cpu, in);
-    return fast_jump(cpu, target);
+        return fast_general(cpu, in);
+    return fast_jump(cpu, in, target);
 }
 
 static int call_rm(struct x86_cpu *cpu, const struct x86_insn *in)
@@ -738,12 +799,12 @@ static int call_rm(struct x86_cpu *cpu, const struct x86_insn *in)
     uint64_t target, next = cpu->s.rip + in->len;
     void *slot = fast_stack(cpu, -8, X86_ACC_WRITE);
     if (unlikely(!slot || !fast_target(cpu, in, &target) || !x86_canonical(cpu, target)))
-        return fast_exec_branch(cpu, in);
+        return fast_general(cpu, in);
     put_le64(slot, next);
     cpu->s.gpr[X86_RSP] -= 8;
     cpu->s.rip = target;
     cpu->intr_shadow = false;
-    return X86_EXEC_BRANCH;
+    return fast_exit(cpu, in, X86_EXEC_BRANCH);
 }
 
 static int nop(struct x86_cpu *cpu, const struct x86_insn *in)
@@ -835,11 +896,15 @@ static x86_insn_fn prepare64(const struct x86_insn *in)
     case X86_OP_MOVSXD:
         if (in->nopnd != 2 || !is_gpr(o0) || !is_int_size(o1->size))
             return NULL;
-        if (is_gpr(o1))
-            return in->op == X86_OP_MOVZX ? movzx_r : movsx_r;
-        if (!is_mem(o1))
+        if (!is_gpr(o1) && !is_mem(o1))
             return NULL;
-        return (in->op == X86_OP_MOVZX ? movzx_m : movsx_m)[ea_kind(in)];
+        {
+            const widen_table *t = in->op == X86_OP_MOVZX ? &movzx_table : &movsx_table;
+            unsigned d = o0->size, sz = o1->size, row = 4;
+            if ((d == 8 || d == 4) && (sz == 1 || sz == 2) && in->op != X86_OP_MOVSXD)
+                row = (d == 8 ? 0 : 2) + (sz == 2);
+            return (*t)[row][is_gpr(o1) ? 0 : 1 + ea_kind(in)];
+        }
     case X86_OP_LEA:
         if (in->nopnd != 2 || !is_gpr(o0) || !is_mem(o1))
             return NULL;
@@ -863,22 +928,21 @@ static x86_insn_fn prepare64(const struct x86_insn *in)
     case X86_OP_NEG:
         return in->nopnd == 1 && is_gpr(o0) ? neg_r : NULL;
     case X86_OP_SHL: case X86_OP_SHR: case X86_OP_SAR: case X86_OP_ROL: case X86_OP_ROR: {
-        static const x86_insn_fn by_imm[] = { shl_ri, shr_ri, sar_ri, rol_ri, ror_ri };
-        static const x86_insn_fn by_cl[] = { shl_rc, shr_rc, sar_rc, rol_rc, ror_rc };
         unsigned k = in->op == X86_OP_SHL ? 0 : in->op == X86_OP_SHR ? 1 : in->op == X86_OP_SAR ? 2
                    : in->op == X86_OP_ROL ? 3 : 4;
+        unsigned sc = o0->size == 8 ? 0 : o0->size == 4 ? 1 : 2;
         if (in->nopnd != 2 || !is_gpr(o0) || !is_int_size(o0->size))
             return NULL;
         if (o1->kind == X86_OPND_IMM)
-            return by_imm[k];
+            return shift_table[k][0][sc];
         if (is_gpr(o1) && o1->reg == X86_RCX && o1->size == 1)
-            return by_cl[k];
+            return shift_table[k][1][sc];
         return NULL;
     }
     case X86_OP_IMUL:
         if (in->nopnd != 2 || !is_gpr(o0) || !is_gpr(o1) || o1->size != o0->size)
             return NULL;
-        return imul_rr;
+        return o0->size == 8 ? imul_rr_8 : o0->size == 4 ? imul_rr_4 : imul_rr_v;
     case X86_OP_BT:
         return in->nopnd == 2 && is_gpr(o0) && o1->kind == X86_OPND_IMM ? bt_ri : NULL;
     case X86_OP_JCC:
@@ -918,5 +982,5 @@ x86_insn_fn x86_exec_prepare(const struct x86_insn *insn, enum x86_mode mode)
     x86_insn_fn fn = NULL;
     if (mode == X86_MODE_LONG64)
         fn = prepare64(insn);
-    return fn ? fn : x86_exec;
+    return fn ? fn : fast_general;
 }

@@ -14,7 +14,8 @@
 /* ---- General-purpose registers ------------------------------------------ */
 
 /* reg is 0-15 or X86_REG_AH..X86_REG_BH (legacy high bytes, size 1). */
-static inline uint64_t x86_gpr_read(const struct x86_cpu *cpu, unsigned reg, unsigned size)
+static inline __attribute__((always_inline)) uint64_t x86_gpr_read(const struct x86_cpu *cpu,
+                                                                   unsigned reg, unsigned size)
 {
     if (size == 1 && reg >= X86_REG_AH)
         return (cpu->s.gpr[reg & 3] >> 8) & 0xff;
@@ -23,7 +24,8 @@ static inline uint64_t x86_gpr_read(const struct x86_cpu *cpu, unsigned reg, uns
 
 /* Register writes: 32-bit writes zero bits 63:32, 8/16-bit writes keep the
  * rest (SDM Vol. 1, 3.4.1.1). */
-static inline void x86_gpr_write(struct x86_cpu *cpu, unsigned reg, unsigned size, uint64_t v)
+static inline __attribute__((always_inline)) void x86_gpr_write(struct x86_cpu *cpu, unsigned reg,
+                                                               unsigned size, uint64_t v)
 {
     if (size == 1 && reg >= X86_REG_AH) {
         uint64_t *r = &cpu->s.gpr[reg & 3];

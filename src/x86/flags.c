@@ -95,32 +95,6 @@ uint32_t x86_flags_compute(const struct x86_cpu *cpu)
     return x86_flags_eval(&cpu->lf);
 }
 
-bool x86_flags_cf(const struct x86_cpu *cpu)
-{
-    const struct x86_lazy_flags *lf = &cpu->lf;
-    switch (lf->op) {
-    case X86_LAZY_NONE:
-        return cpu->s.rflags & X86_FLAG_CF;
-    case X86_LAZY_ADD:
-        return lf->dst < lf->src1;
-    case X86_LAZY_ADC:
-        return lf->dst <= lf->src1;
-    case X86_LAZY_SUB:
-        return lf->src1 < lf->src2;
-    case X86_LAZY_SBB:
-        return lf->src1 <= lf->src2;
-    case X86_LAZY_LOGIC:
-        return false;
-    case X86_LAZY_INC:
-    case X86_LAZY_DEC:
-        return lf->src2 != 0;
-    case X86_LAZY_SZP:
-        return lf->src1 & X86_FLAG_CF;
-    default:
-        return false;
-    }
-}
-
 /* Condition codes (SDM Vol. 1, Appendix B): pairs cc, cc ^ 1 are negations. */
 static bool cond_from_flags(uint32_t f, unsigned cc)
 {

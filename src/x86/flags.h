@@ -38,7 +38,29 @@ static inline int64_t x86_sext(uint64_t v, unsigned size)
 uint32_t x86_flags_compute(const struct x86_cpu *cpu);
 
 /* CF alone, cheaper than the whole set (ADC, SBB, INC, DEC, RCL, RCR). */
-bool x86_flags_cf(const struct x86_cpu *cpu);
+static inline bool x86_flags_cf(const struct x86_cpu *cpu)
+{
+    const struct x86_lazy_flags *lf = &cpu->lf;
+    switch (lf->op) {
+    case X86_LAZY_NONE:
+        return cpu->s.rflags & X86_FLAG_CF;
+    case X86_LAZY_ADD:
+        return lf->dst < lf->src1;
+    case X86_LAZY_ADC:
+        return lf->dst <= lf->src1;
+    case X86_LAZY_SUB:
+        return lf->src1 < lf->src2;
+    case X86_LAZY_SBB:
+        return lf->src1 <= lf->src2;
+    case X86_LAZY_INC:
+    case X86_LAZY_DEC:
+        return lf->src2 != 0;
+    case X86_LAZY_SZP:
+        return lf->src1 & X86_FLAG_CF;
+    default: /* X86_LAZY_LOGIC */
+        return false;
+    }
+}
 
 /* Evaluates condition code cc (0-15, the low nibble of Jcc/SETcc/CMOVcc). */
 bool x86_cond(const struct x86_cpu *cpu, unsigned cc);

@@ -48,25 +48,23 @@ struct fault_check {
     uint64_t rip_offset;    /* saved RIP - fault: 0 for faults, the length for traps */
 };
 
-/* Prints and checks what one site raised: exactly one exception, with the
- * expected vector, error code and RIP. Returns whether it matched. */
-static bool check_fault(const struct fault_check *c, const struct trap_record *t)
-{
-    if (t->count != 1)
-        return report_check(false, "%s: no exception", c->what);
-    bool ok = t->vector == c->vector && (c->error == NO_ERROR || t->error == c->error) &&
-              t->rip == (uint64_t)(uintptr_t)c->fault + c->rip_offset;
-    if (c->error == NO_ERROR)
-        return report_check(ok, "%s: vector %lu, rip fault+%ld", c->what, t->vector,
-                            (long)(t->rip - (uint64_t)(uintptr_t)c->fault));
-    return report_check(ok, "%s: vector %lu, error 0x%lx, rip fault+%ld", c->what, t->vector,
-                        t->error, (long)(t->rip - (uint64_t)(uintptr_t)c->fault));
-}
-
+/* Runs a site and checks what it raised: exactly one exception, with the
+ * expected vector, error code and RIP (printed relative to the label). */
 static void check_site(void (*site)(void), const char *resume, const struct fault_check *c)
 {
     struct trap_record t = site_run(site, resume);
-    check_fault(c, &t);
+    if (t.count != 1) {
+        report_check(false, "%s: no exception", c->what);
+        return;
+    }
+    long rip = (long)(t.rip - (uint64_t)(uintptr_t)c->fault);
+    bool ok = t.vector == c->vector && (c->error == NO_ERROR || t.error == c->error) &&
+              rip == (long)c->rip_offset;
+    if (c->error == NO_ERROR)
+        report_check(ok, "%s: vector %lu, rip fault+%ld", c->what, t.vector, rip);
+    else
+        report_check(ok, "%s: vector %lu, error 0x%lx, rip fault+%ld", c->what, t.vector,
+                     t.error, rip);
 }
 
 static void check_divide_errors(void)

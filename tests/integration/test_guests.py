@@ -36,8 +36,6 @@ HOST_IRQ_WINDOW = ("software-backed KVM: a pending interrupt is injected only at
 # vmon bugs
 BUG_PIT_GSI = ("vmon bug (kvm): KVM's default GSI routing is kept, so the in-kernel PIT's "
                "IRQ0 reaches I/O APIC pin 0, while vmon's MADT overrides IRQ0 to GSI 2")
-BUG_STI_WINDOW = ("vmon bug (emu): interrupts are taken only between translated blocks and STI "
-                  "does not end one, so STI; NOP; NOP; NOP; CLI never takes a pending interrupt")
 BUG_FALLBACK_TRIPLE = ("vmon bug (kvm fallback): a #UD that vmon's user-space fallback raises "
                        "and cannot deliver is reported as 'KVM could not emulate an instruction "
                        "and neither could vmon' instead of a triple fault")
@@ -66,7 +64,7 @@ CASES = [
     Case("timer"),
     Case("timer", "eoi", software_kvm_limit=HOST_NO_ISR),
     Case("pit_ioapic", kvm_bug=BUG_PIT_GSI),
-    Case("sti_window", emu_bug=BUG_STI_WINDOW, software_kvm_limit=HOST_IRQ_WINDOW),
+    Case("sti_window", software_kvm_limit=HOST_IRQ_WINDOW),
 ]
 
 

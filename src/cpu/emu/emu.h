@@ -2,14 +2,25 @@
  *
  * Each vCPU is a host thread running an interpreter over pre-decoded blocks:
  *
- *   RIP --(jump cache / TLB + page walk)--> guest physical address
- *       --(block cache, per vCPU)--> block of decoded struct x86_insn
- *       --> x86_exec() per instruction, lazy flags, soft-TLB memory access
+ *   CS:RIP --(the previous block's link, else TLB + jump cache / hash,
+ *             else decode)--> block of prepared records (struct x86_prepared)
+ *          --> one call: each record's function (x86_exec_prepare:
+ *              specialised per operand shape, or the general path through
+ *              x86_exec()) runs its instruction and jumps to the next
+ *              record's, until a branch is taken or the terminator ends
+ *              the block; lazy flags, soft-TLB memory access
+ *
+ * Blocks are keyed by the host address of their bytes plus linear address,
+ * mode and CPL, and reached through the TLB's execute entries, so changed
+ * translations need no flush of any block cache. Each block records, per
+ * way out, the block that ran next (links): following a link costs a few
+ * compares while the block is known current (check_stamp, check_epoch).
  *
  * Interrupts are polled once per block. Writes to guest pages that hold
  * decoded code go through the slow memory path, which bumps the page's
- * generation: blocks check their pages' generations before they run, so
- * self-modifying code (Linux patches itself at boot) is always seen. */
+ * generation and ends the running block: blocks are checked against their
+ * pages' generations before they run again, so self-modifying code (Linux
+ * patches itself at boot) is always seen. */
 #ifndef VMON_CPU_EMU_EMU_H
 #define VMON_CPU_EMU_EMU_H
 
@@ -18,6 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/util.h"
 #include "cpu/cpu.h"
 #include "x86/emu.h"
 
@@ -26,25 +38,20 @@
 #define EMU_BLOCK_MAX_INSNS 64
 #define EMU_BLOCK_HASH_BITS 16
 #define EMU_JUMP_CACHE_BITS 12
-
-/* One decoded instruction, the function that executes it (x86_exec_prepare,
- * or emu_exec_checked for the general path), and for a control transfer
- * the block its branch led to last time (see struct emu_block). */
-struct emu_insn {
-    struct x86_insn in;
-    x86_insn_fn fn;
-    struct emu_block *link;
-};
+#define EMU_CALL_DEPTH 16
 
 /* A decoded straight-line run of guest code: it ends after an unconditional
  * control transfer, at a page end, or after EMU_BLOCK_MAX_INSNS
- * instructions; a conditional branch taken leaves it in the middle.
+ * instructions; a conditional branch taken leaves it in the middle. Its
+ * instructions are prepared records (x86_exec_prepare) followed by a
+ * terminator record (emu_block_end), so the whole block runs with one call.
  *
  * A block is found by the linear address it was decoded at and by the host
  * address its bytes live at: the TLB's execute entry turns the first into
  * the second, so a block is only ever reached through the translation it
  * was built under, and no cache keyed by linear address needs flushing
- * when translations change (flushing the TLB is enough). */
+ * when translations change (flushing the TLB is enough; links check the
+ * translation again after any flush, see check_stamp). */
 struct emu_block {
     uint64_t rip;         /* linear address it was decoded at (jump cache key) */
     const uint8_t *host;  /* host address of its first byte (hash key) */
@@ -52,17 +59,21 @@ struct emu_block {
     uint64_t pfn[2];      /* page_gen indexes; pfn[1] == pfn[0] when it spans one page */
     uint32_t gen[2];      /* generations of those pages when it was decoded */
     uint32_t mode_key;    /* decode mode and CPL it was built for */
+    uint32_t tlb_need;    /* the TLB permission its fetches need (X86_TLB_X/UX) */
     uint16_t ninsns;
     uint16_t nbytes;
     struct emu_block *hash_next;
     /* Chaining: per way out, the block that ran next last time: fall for
-     * running off the end, insn[i].link for a branch taken by insn[i].
-     * Links are usable while link_epoch equals the vCPU's chain_epoch (no
-     * code page changed since they were recorded) and the TLB still maps
-     * the address to the linked block's bytes (emu_block_linked). */
-    struct emu_block *fall;
-    uint32_t link_epoch;
-    struct emu_insn insn[];
+     * running off the end, insn[i].user for leaving at insn[i] (a branch
+     * taken). A link is a hint: emu_block_linked follows it when the linked
+     * block is the one CS:RIP needs and is known to be current. */
+    void *fall;
+    /* The block was last seen current (its pages unwritten, rip still
+     * translating to host) while the vCPU's check_epoch[global] had this
+     * value; global: seen through a global translation. */
+    uint32_t check_stamp;
+    uint8_t global;
+    struct x86_prepared insn[]; /* ninsns instructions, then the terminator */
 };
 
 /* Per-VM state shared by all vCPUs. */
@@ -84,7 +95,7 @@ struct cpu_vm {
 
 struct emu_stats {
     uint64_t insns, blocks, blocks_built, linked, jump_hits, jump_misses, block_invalidations,
-        tlb_misses, tlb_flushes, mmio, pio, interrupts, exceptions, halts;
+        cache_flushes, tlb_misses, tlb_flushes, mmio, pio, interrupts, exceptions, halts;
 };
 
 struct cpu_vcpu {
@@ -104,11 +115,21 @@ struct cpu_vcpu {
     uint8_t *arena;            /* block storage: bump allocator, reset when full */
     size_t arena_used, arena_size;
     unsigned code_epoch;       /* vm->code_epoch last seen */
-    bool exit_block;           /* stop the current block after this instruction */
+    bool exit_block;           /* end the current block after this instruction */
     struct emu_block *prev;    /* the block that just ran, to link the next one to, */
-    struct emu_block **prev_link; /* by this link slot of it (NULL: do not link) */
-    uint32_t chain_epoch;      /* bumped to drop every block link */
-    unsigned code_writes_seen; /* vm->code_writes when chain_epoch last moved for it */
+    void **prev_link;          /* by this link slot of it (NULL: do not link) */
+    /* Blocks that ended with a CALL, innermost last (a ring): a RET links
+     * from the caller's fall-through slot, so each call site keeps its own
+     * return link. */
+    struct emu_block *calls[EMU_CALL_DEPTH];
+    unsigned ncalls;           /* pushes minus pops, at most EMU_CALL_DEPTH */
+    unsigned call_top;
+    /* Bumped when blocks may have gone stale: [0] by any TLB flush and any
+     * write to code, [1] the same except MOV CR3 (which keeps global
+     * translations). A block whose check_stamp is current is entered through
+     * a link with no further check. */
+    uint32_t check_epoch[2];
+    unsigned code_writes_seen; /* vm->code_writes when check_epoch last moved for it */
     uint64_t cr8;              /* last CR8 given to the LAPIC */
     int64_t tsc_adjust;        /* IA32_TSC_ADJUST: added to the VM's TSC */
     struct emu_stats st;
@@ -150,39 +171,49 @@ static inline uint32_t emu_mode_key(const struct x86_cpu *x)
     return (uint32_t)x->mode | (uint32_t)x->cpl << 4;
 }
 
-/* The fast path of emu_block_next: the block v->prev_link leads to, when
- * the link is current and the TLB maps CS:RIP to that block's bytes (a
- * block running into a second page takes the slow path). Else NULL. */
-static inline struct emu_block *emu_block_linked(const struct cpu_vcpu *v)
+/* Whether block n, current when check_epoch last moved, still is: its
+ * pages unwritten and CS:RIP (linear la) still translating to its bytes
+ * through the TLB. Records it (check_stamp) when so. */
+bool emu_block_recheck(struct cpu_vcpu *v, struct emu_block *n, uint64_t la);
+
+/* The fast path of emu_block_next: the block v->prev_link leads to, when it
+ * is the block for CS:RIP and current (a block running into a second page
+ * takes the slow path). Else NULL. */
+static inline struct emu_block *emu_block_linked(struct cpu_vcpu *v)
 {
     const struct x86_cpu *x = &v->x;
     if (!v->prev_link)
         return NULL;
     struct emu_block *n = *v->prev_link;
     uint64_t la = emu_fetch_la(x);
-    if (!n || v->prev->link_epoch != v->chain_epoch || n->rip != la ||
-        n->mode_key != emu_mode_key(x) || n->host2)
+    if (!n || n->rip != la || n->mode_key != emu_mode_key(x) || n->host2)
         return NULL;
-    const struct x86_tlb_entry *e = &x->tlb.e[(la >> 12) & (X86_TLB_SIZE - 1)];
-    uint64_t need = x->cpl == 3 ? X86_TLB_UX : X86_TLB_X;
-    if ((e->tag & (X86_PAGE_MASK | need)) != ((la & X86_PAGE_MASK) | need) ||
-        la + e->addend != (uintptr_t)n->host)
-        return NULL;
-    return n;
+    if (likely(n->check_stamp == v->check_epoch[n->global]))
+        return n;
+    return emu_block_recheck(v, n, la) ? n : NULL;
 }
-/* Drops every block link (translations or code changed). */
-static inline void emu_unlink_all(struct cpu_vcpu *v)
-{
-    v->chain_epoch++;
-}
-void emu_block_flush_all(struct cpu_vcpu *v);
-void emu_jump_cache_flush(struct cpu_vcpu *v);
 
-/* x86_exec() for instructions without a specialised version, reporting
- * X86_EXEC_BRANCH like the specialised ones when RIP is not the next
- * instruction (a control transfer, or a REP string instruction with
- * iterations left, which then starts a block of its own). */
-int emu_exec_checked(struct x86_cpu *x, const struct x86_insn *in);
+/* Everything decoded may be stale (a write to code, a new CPU state). */
+static inline void emu_blocks_unchecked(struct cpu_vcpu *v)
+{
+    v->check_epoch[0]++;
+    v->check_epoch[1]++;
+}
+
+/* Drops every block (the code cache is full, or the CPU state was replaced). */
+void emu_block_flush_all(struct cpu_vcpu *v);
+
+/* The general path of prepared execution (emu_x86_ops.exec_general):
+ * x86_exec(), and EMU_EXEC_STOP instead of X86_EXEC_OK when the instruction
+ * completed but the block must end there: it wrote to decoded code (maybe
+ * to the rest of this very block) or changed translations. Only this path
+ * can do either, so nothing is checked between instructions. */
+int emu_exec_general(struct x86_cpu *x, const struct x86_insn *in);
+/* The terminator record's function: returns EMU_EXEC_END. */
+int emu_block_end(struct x86_cpu *x, const struct x86_insn *in);
+/* Statuses of the emu's own, beyond enum x86_exec_status. */
+#define EMU_EXEC_STOP 16 /* done, like X86_EXEC_OK, and the block ends here */
+#define EMU_EXEC_END 17  /* ran off the end of the block */
 
 /* emu_cpuid.c / emu_msr.c */
 void emu_cpuid(struct cpu_vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4]);

@@ -1,7 +1,9 @@
-/* The block cache: guest code is decoded once per (physical address, mode)
- * and kept until a write to its page or the cache filling up. A jump cache
- * keyed by virtual RIP skips the page walk for hot targets; it is flushed
- * whenever translations may have changed. */
+/* The block cache: guest code is decoded once per (host address, linear
+ * address, mode, CPL) and kept until a write to its page or the cache
+ * filling up. The next block is found through the link the previous block
+ * recorded for the way it left, else through the TLB (linear -> host
+ * address) and a jump cache keyed by linear address, else in a hash table
+ * keyed by host address, else decoded. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,35 +36,26 @@ static bool emu_ends_block(uint16_t op)
     }
 }
 
-#define EMU_ARENA_SIZE (32u << 20)
-
 static size_t block_size(unsigned ninsns)
 {
-    return ALIGN_UP(sizeof(struct emu_block) + ninsns * sizeof(struct emu_insn), 16);
+    return ALIGN_UP(sizeof(struct emu_block) + (ninsns + 1) * sizeof(struct x86_prepared), 16);
 }
 
-void emu_jump_cache_flush(struct cpu_vcpu *v)
+static void jump_cache_flush(struct cpu_vcpu *v)
 {
     memset(v->jump, 0, sizeof(v->jump));
 }
 
 void emu_block_flush_all(struct cpu_vcpu *v)
 {
+    if (v->arena_used)
+        v->st.cache_flushes++;
     memset(v->hash, 0, sizeof(v->hash));
-    emu_jump_cache_flush(v);
+    jump_cache_flush(v);
     v->arena_used = 0;
     v->prev = NULL;
     v->prev_link = NULL;
-    emu_unlink_all(v);
-}
-
-/* Drops b's links, recorded before the last emu_unlink_all(). */
-static void block_unlink(struct cpu_vcpu *v, struct emu_block *b)
-{
-    b->fall = NULL;
-    for (unsigned i = 0; i < b->ninsns; i++)
-        b->insn[i].link = NULL;
-    b->link_epoch = v->chain_epoch;
+    v->ncalls = 0;
 }
 
 static unsigned hash_index(const uint8_t *host, uint32_t mode)
@@ -210,24 +203,27 @@ static struct emu_block *block_build(struct cpu_vcpu *v, uint64_t la, uint64_t p
             }
             break;
         }
-        x86_insn_fn fn = x86_exec_prepare(ins, x->mode);
-        b->insn[n].fn = fn == x86_exec ? emu_exec_checked : fn;
-        b->insn[n].link = NULL;
+        b->insn[n].fn = x86_exec_prepare(ins, x->mode);
+        b->insn[n].user = NULL;
         off += (unsigned)len;
         n++;
         if (emu_ends_block(ins->op) || off >= in_page)
             break;
     }
+    b->insn[n].fn = emu_block_end; /* the terminator */
+    b->insn[n].user = NULL;
     b->rip = la;
     b->host = h;
     b->host2 = off > in_page ? h2 : NULL;
     b->pfn[0] = (uint64_t)pfn0;
     b->pfn[1] = off > in_page ? (uint64_t)pfn1 : (uint64_t)pfn0;
     b->mode_key = emu_mode_key(x);
+    b->tlb_need = x->cpl == 3 ? X86_TLB_UX : X86_TLB_X;
     b->ninsns = (uint16_t)n;
     b->nbytes = (uint16_t)off;
     b->fall = NULL;
-    b->link_epoch = v->chain_epoch;
+    b->check_stamp = v->check_epoch[0] - 1; /* not seen current yet */
+    b->global = 0;
     /* Generations are read after the page is marked: a write racing with the
      * decode bumps them and the block is rebuilt. */
     emu_mark_code_page(v, pa);
@@ -284,11 +280,31 @@ static struct emu_block *block_lookup(struct cpu_vcpu *v, uint64_t la, uint32_t 
     return b;
 }
 
-/* Links are followed without a hash or jump-cache lookup, but still through
- * the TLB: the successor is used only if la still translates to its bytes,
- * so links survive INVLPG and CR3 writes (the TLB refills and they match
- * again). chain_epoch covers the other way a link goes stale: a write to
- * code (emu_run.c). */
+/* Records that n is current now (it was just checked). */
+static void block_checked(struct cpu_vcpu *v, struct emu_block *n)
+{
+    /* Global when the TLB's copy of global translations holds this one. */
+    const struct x86_tlb_entry *g = &v->global_tlb.e[(n->rip >> 12) & (X86_TLB_SIZE - 1)];
+    bool global = (g->tag & X86_PAGE_MASK) == (n->rip & X86_PAGE_MASK) &&
+                  n->rip + g->addend == (uintptr_t)n->host;
+    n->global = global;
+    n->check_stamp = v->check_epoch[global];
+}
+
+bool emu_block_recheck(struct cpu_vcpu *v, struct emu_block *n, uint64_t la)
+{
+    const uint8_t *h = x86_tlb_lookup(&v->x, la, 1, fetch_acc(&v->x));
+    if (h != n->host || !block_valid(v->vm, n))
+        return false;
+    block_checked(v, n);
+    return true;
+}
+
+/* Links are followed without a hash or jump-cache lookup, and without a
+ * TLB look-up or page-generation check while the block's check_stamp is
+ * current: a TLB flush or a write to code moves check_epoch, and then the
+ * block is checked again on the next arrival (emu_block_recheck), so links
+ * survive INVLPG, MOV CR3 and self-modifying code elsewhere. */
 struct emu_block *emu_block_next(struct cpu_vcpu *v, int *status)
 {
     struct x86_cpu *x = &v->x;
@@ -302,22 +318,24 @@ struct emu_block *emu_block_next(struct cpu_vcpu *v, int *status)
         *status = rc;
         return NULL;
     }
-    struct emu_block *p = v->prev, **slot = v->prev_link;
-    if (slot && *slot && p->link_epoch == v->chain_epoch) {
+    struct emu_block *p = v->prev;
+    void **slot = v->prev_link;
+    if (slot && *slot) {
         /* emu_block_linked leaves blocks spanning two pages to here */
         struct emu_block *n = *slot;
-        if (n->rip == la && n->host == h && n->mode_key == mk && second_page_matches(v, n)) {
+        if (n->rip == la && n->host == h && n->mode_key == mk && block_valid(v->vm, n) &&
+            second_page_matches(v, n)) {
             v->st.linked++;
+            block_checked(v, n);
             return n;
         }
     }
     struct emu_block *b = block_lookup(v, la, mk, h, pa, walked, status);
+    if (b)
+        block_checked(v, b); /* code_host() checked la -> h, block_lookup its pages */
     /* A rebuilt cache (block_build flushing it) took p with it: then v->prev
      * is NULL. */
-    if (b && slot && v->prev == p) {
-        if (p->link_epoch != v->chain_epoch)
-            block_unlink(v, p);
+    if (b && slot && v->prev == p)
         *slot = b;
-    }
     return b;
 }

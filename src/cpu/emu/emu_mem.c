@@ -49,6 +49,7 @@ void emu_tlb_flush_all(struct cpu_vcpu *v)
 {
     x86_tlb_flush(&v->x);
     memset(&v->global_tlb, 0, sizeof(v->global_tlb));
+    emu_blocks_unchecked(v);
 }
 
 void emu_mark_code_page(struct cpu_vcpu *v, uint64_t pa)
@@ -326,6 +327,9 @@ static void emu_tlb_flush_cb(struct x86_cpu *x, uint64_t la, bool all, bool glob
 {
     struct cpu_vcpu *v = emu_vcpu_of(x);
     v->st.tlb_flushes++;
+    v->check_epoch[0]++;
+    if (!all || global)
+        v->check_epoch[1]++;
     if (!all) {
         struct x86_tlb_entry *g = &v->global_tlb.e[(la >> 12) & (X86_TLB_SIZE - 1)];
         if ((g->tag & X86_PAGE_MASK) == (la & X86_PAGE_MASK))
@@ -352,4 +356,5 @@ const struct x86_emu_ops emu_x86_ops = {
     .rdmsr = emu_rdmsr_cb,
     .wrmsr = emu_wrmsr_cb,
     .tlb_flush = emu_tlb_flush_cb,
+    .exec_general = emu_exec_general,
 };

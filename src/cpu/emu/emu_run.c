@@ -37,7 +37,6 @@ static void emu_do_init(struct cpu_vcpu *v)
     s.apic_base = apic_base;
     x86_cpu_set_state(&v->x, &s);
     emu_tlb_flush_all(v);
-    emu_unlink_all(v);
     v->prev = NULL;
     v->prev_link = NULL;
     v->wait_sipi = true;
@@ -129,16 +128,14 @@ static void emu_sync_cr8(struct cpu_vcpu *v)
     ic->ops->set_cr8(ic->ctx, v->index, v->cr8);
 }
 
-
-/* Code written by any vCPU since the last look: drop the block links (the
- * blocks themselves are checked against their pages' generations when
- * reached without a link). */
+/* Code written by any vCPU since the last look: blocks must be checked
+ * against their pages' generations again before they run. */
 static void emu_check_code_writes(struct cpu_vcpu *v)
 {
     unsigned w = atomic_load_explicit(&v->vm->code_writes, memory_order_acquire);
     if (unlikely(w != v->code_writes_seen)) {
         v->code_writes_seen = w;
-        emu_unlink_all(v);
+        emu_blocks_unchecked(v);
     }
 }
 
@@ -153,6 +150,46 @@ static void emu_check_code_epoch(struct cpu_vcpu *v)
     }
 }
 
+/* The link slot for leaving block b at record e (a branch taken). A CALL
+ * is remembered; a RET links from the block after its call when the calls
+ * are known, as most returns go back to where they were called from (the
+ * link is checked like any other). */
+static void **emu_branch_link(struct cpu_vcpu *v, struct emu_block *b, struct x86_prepared *e)
+{
+    switch (e->in.op) {
+    case X86_OP_CALL:
+        v->call_top = (v->call_top + 1) % EMU_CALL_DEPTH;
+        v->calls[v->call_top] = b;
+        if (v->ncalls < EMU_CALL_DEPTH)
+            v->ncalls++;
+        break;
+    case X86_OP_RET:
+        if (v->ncalls) {
+            struct emu_block *caller = v->calls[v->call_top];
+            v->call_top = (v->call_top + EMU_CALL_DEPTH - 1) % EMU_CALL_DEPTH;
+            v->ncalls--;
+            return &caller->fall;
+        }
+        break;
+    default:
+        break;
+    }
+    return &e->user;
+}
+
+/* Counters of emu_run_blocks, kept in registers and added to the vCPU's
+ * statistics when it returns. */
+struct emu_counts {
+    uint64_t blocks, linked, insns;
+};
+
+static void emu_add_counts(struct cpu_vcpu *v, const struct emu_counts *c)
+{
+    v->st.blocks += c->blocks;
+    v->st.linked += c->linked;
+    v->st.insns += c->insns;
+}
+
 /* Runs blocks back to back, polling for events between them, until the
  * outer loop has work: an event or stop request (returns OK), HLT (OK with
  * *halted set), or a status other than OK when the vCPU must stop (triple
@@ -162,7 +199,9 @@ static int emu_run_blocks(struct cpu_vcpu *v, bool *halted)
     struct x86_cpu *x = &v->x;
     struct cpu_vm *vm = v->vm;
     atomic_int *stop = vm->env.stop;
+    atomic_uint *events = v->events;
     bool smp = vm->env.ncpus > 1;
+    struct emu_counts n = { 0 };
     for (;;) {
         int st = X86_EXEC_OK;
         struct emu_block *b = emu_block_linked(v);
@@ -171,62 +210,71 @@ static int emu_run_blocks(struct cpu_vcpu *v, bool *halted)
             if (!b) {
                 v->prev = NULL;
                 v->prev_link = NULL;
+                emu_add_counts(v, &n);
                 return st == X86_EXEC_EXCEPTION ? emu_deliver_exception(v) : st;
             }
         } else {
-            v->st.linked++;
+            n.linked++;
         }
-        v->exit_block = false;
-        struct emu_insn *p = b->insn, *end = p + b->ninsns;
-        do {
-            st = p->fn(x, &p->in);
-            p++;
-        } while (likely(st == X86_EXEC_OK) && p < end && !v->exit_block);
-        v->st.blocks++;
-        /* p is one past the last instruction run; a faulting one did not complete. */
-        v->st.insns += (unsigned)(p - b->insn) - (st == X86_EXEC_EXCEPTION ||
-                                                  st == X86_EXEC_UNSUPPORTED ||
-                                                  st == X86_EXEC_TRIPLE_FAULT);
-        if (unlikely(x->s.cr8 != v->cr8))
-            emu_sync_cr8(v);
+        st = b->insn[0].fn(x, &b->insn[0].in);
+        n.blocks++;
         /* The way out, to link the next block to. */
         v->prev = b;
-        if (st == X86_EXEC_BRANCH) {
-            v->prev_link = &p[-1].link;
-            st = X86_EXEC_OK;
+        if (st == EMU_EXEC_END) {
+            n.insns += b->ninsns;
+            v->prev_link = &b->fall;
         } else {
-            v->prev_link = st == X86_EXEC_OK && p == end && !v->exit_block ? &b->fall : NULL;
-        }
-        if (unlikely(st != X86_EXEC_OK)) {
-            v->prev = NULL;
-            v->prev_link = NULL;
-            switch (st) {
-            case X86_EXEC_HALT:
-                v->st.halts++;
-                *halted = true;
-                return X86_EXEC_OK;
-            case X86_EXEC_EXCEPTION:
-                return emu_deliver_exception(v);
-            default:
-                return st;
+            struct x86_prepared *e = (struct x86_prepared *)x->run_exit;
+            unsigned done = (unsigned)(e - b->insn); /* instructions before e's */
+            if (likely(st == X86_EXEC_BRANCH)) {
+                n.insns += done + 1;
+                v->prev_link = emu_branch_link(v, b, e);
+            } else if (st == EMU_EXEC_STOP) {
+                n.insns += done + 1;
+                v->prev_link = NULL;
+            } else {
+                v->prev = NULL;
+                v->prev_link = NULL;
+                n.insns += done + (st == X86_EXEC_HALT); /* a fault did not complete */
+                emu_add_counts(v, &n);
+                switch (st) {
+                case X86_EXEC_HALT:
+                    v->st.halts++;
+                    *halted = true;
+                    return X86_EXEC_OK;
+                case X86_EXEC_EXCEPTION:
+                    return emu_deliver_exception(v);
+                default:
+                    return st;
+                }
             }
         }
         if (atomic_load_explicit(stop, memory_order_relaxed) |
-            atomic_load_explicit(v->events, memory_order_relaxed))
+            atomic_load_explicit(events, memory_order_relaxed)) {
+            emu_add_counts(v, &n);
             return X86_EXEC_OK;
+        }
         emu_check_code_writes(v);
         if (smp)
             emu_check_code_epoch(v);
     }
 }
 
-int emu_exec_checked(struct x86_cpu *x, const struct x86_insn *in)
+int emu_exec_general(struct x86_cpu *x, const struct x86_insn *in)
 {
-    uint64_t next = x->s.rip + in->len;
-    if (x->mode != X86_MODE_LONG64)
-        next &= 0xffffffffu;
+    struct cpu_vcpu *v = emu_vcpu_of(x);
+    v->exit_block = false;
     int st = x86_exec(x, in);
-    return st == X86_EXEC_OK && x->s.rip != next ? X86_EXEC_BRANCH : st;
+    if (unlikely(x->s.cr8 != v->cr8))
+        emu_sync_cr8(v); /* MOV to CR8, which only this path runs */
+    return st == X86_EXEC_OK && v->exit_block ? EMU_EXEC_STOP : st;
+}
+
+int emu_block_end(struct x86_cpu *x, const struct x86_insn *in)
+{
+    (void)x;
+    (void)in;
+    return EMU_EXEC_END;
 }
 
 static enum vcpu_exit emu_fail(struct cpu_vcpu *v, int st)
@@ -255,6 +303,33 @@ static enum vcpu_exit emu_fail(struct cpu_vcpu *v, int st)
     return VCPU_EXIT_ERROR;
 }
 
+/* Runs the one instruction at RIP through the general executor: after STI
+ * or MOV SS, with an event waiting, the next instruction completes and then
+ * the event is taken (SDM Vol. 3A, 6.8.3), not a whole block later. */
+static int emu_step(struct cpu_vcpu *v, bool *halted)
+{
+    int st = X86_EXEC_OK;
+    struct emu_block *b = emu_block_next(v, &st);
+    v->prev = NULL;
+    v->prev_link = NULL;
+    if (!b)
+        return st == X86_EXEC_EXCEPTION ? emu_deliver_exception(v) : st;
+    st = emu_exec_general(&v->x, &b->insn[0].in);
+    v->st.insns += st != X86_EXEC_EXCEPTION;
+    switch (st) {
+    case X86_EXEC_HALT:
+        v->st.halts++;
+        *halted = true;
+        return X86_EXEC_OK;
+    case X86_EXEC_EXCEPTION:
+        return emu_deliver_exception(v);
+    case X86_EXEC_OK: case X86_EXEC_BRANCH: case EMU_EXEC_STOP:
+        return X86_EXEC_OK;
+    default:
+        return st;
+    }
+}
+
 enum vcpu_exit emu_vcpu_run(struct cpu_vcpu *v)
 {
     atomic_int *stop = v->vm->env.stop;
@@ -269,6 +344,13 @@ enum vcpu_exit emu_vcpu_run(struct cpu_vcpu *v)
             int st = emu_take_events(v, ev, &halted);
             if (st != X86_EXEC_OK)
                 return emu_fail(v, st);
+            if (v->x.intr_shadow && !halted && !v->wait_sipi &&
+                (ev & (INTC_EV_INTR | INTC_EV_NMI))) {
+                st = emu_step(v, &halted); /* then take the event */
+                if (st != X86_EXEC_OK)
+                    return emu_fail(v, st);
+                continue;
+            }
         }
         if (halted || v->wait_sipi) {
             emu_sleep(v);
@@ -276,6 +358,8 @@ enum vcpu_exit emu_vcpu_run(struct cpu_vcpu *v)
                 continue; /* kicked for a stop request, or a spurious wakeup */
             continue;
         }
+        if (unlikely(v->x.s.cr8 != v->cr8))
+            emu_sync_cr8(v);
         if (v->vm->env.ncpus > 1)
             emu_check_code_epoch(v);
         emu_check_code_writes(v);

@@ -9,7 +9,7 @@
 #include "common/util.h"
 #include "cpu/emu/emu.h"
 
-#define EMU_ARENA_BYTES (32u << 20)
+#define EMU_ARENA_BYTES (128u << 20) /* reserved; pages are touched as blocks are built */
 
 static int emu_vm_create(const struct cpu_vm_env *env, struct cpu_vm **out, char *err,
                          size_t errlen)
@@ -125,13 +125,16 @@ static void emu_print_stats(struct cpu_vm *vm)
         const struct emu_stats *s = &v->st;
         fprintf(stderr,
                 "vmon: cpu%u: %llu instructions in %llu blocks (%llu linked, %llu jump-cache hits, "
-                "%llu jump-cache misses), %llu blocks built, %llu invalidated, %llu TLB misses, "
+                "%llu jump-cache misses), %llu blocks built, %llu invalidated, code cache "
+                "%llu KiB (%llu flushes), %llu TLB misses, "
                 "%llu TLB flushes, %llu MMIO, %llu PIO, %llu interrupts, %llu exceptions, "
                 "%llu HLTs\r\n",
                 i, (unsigned long long)s->insns, (unsigned long long)s->blocks,
                 (unsigned long long)s->linked, (unsigned long long)s->jump_hits,
                 (unsigned long long)s->jump_misses, (unsigned long long)s->blocks_built,
-                (unsigned long long)s->block_invalidations, (unsigned long long)s->tlb_misses,
+                (unsigned long long)s->block_invalidations,
+                (unsigned long long)(v->arena_used >> 10), (unsigned long long)s->cache_flushes,
+                (unsigned long long)s->tlb_misses,
                 (unsigned long long)s->tlb_flushes, (unsigned long long)s->mmio,
                 (unsigned long long)s->pio, (unsigned long long)s->interrupts,
                 (unsigned long long)s->exceptions, (unsigned long long)s->halts);

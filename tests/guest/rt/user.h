@@ -5,8 +5,8 @@
 #include <stdint.h>
 
 /* User code ends user_run() with INT3: vector 3 through a DPL-3 gate, which
- * user_init() installs. (INT3 rather than some INT n: software-backed KVMs
- * that run guest user code on the host's IDT deliver only INT3.) */
+ * user_init() installs. (INT3 rather than some INT n: the software-backed
+ * KVM of this project's test host raises #UD for any other INT n at CPL 3.) */
 #define USER_EXIT_VECTOR 3
 
 void user_init(void);

@@ -7,7 +7,9 @@
  *  - a block that rewrites an instruction later in itself;
  *  - a linked successor block whose page is rewritten from another page;
  *  - a successor whose virtual page is remapped to other code (INVLPG, and
- *    MOV CR3), while the link from its predecessor stays in place;
+ *    MOV CR3), while the link from its predecessor stays in place; the same
+ *    through a global translation (INVLPG, CR4.PGE off);
+ *  - returns to several call sites, and deeper than the calls remembered;
  *  - conditional branches leaving a block in the middle, both ways;
  *  - a REP STOS that needs several batches in the middle of a block;
  *  - a block running into the next page, whose second page is remapped. */
@@ -17,7 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -125,8 +129,9 @@ static void put64(struct machine *m, uint64_t pa, uint64_t v)
 static void machine_init(struct machine *m)
 {
     memset(m, 0, sizeof(*m));
-    m->ram = calloc(1, RAM);
+    m->ram = aligned_alloc(4096, RAM); /* page-aligned, like vmon's guest RAM */
     assert_non_null(m->ram);
+    memset(m->ram, 0, RAM);
     gmem_init_flat(&m->mem, m->ram, RAM);
     bus_init(&m->pio, "pio");
     bus_init(&m->mmio, "mmio");
@@ -376,6 +381,111 @@ static void test_link_after_remap(void **state)
     machine_fini(&m);
 }
 
+/* With CR4.PGE, a global translation of a linked successor's page may
+ * outlive a MOV CR3 (the software CPU keeps it), but not an INVLPG of the
+ * page, nor CR4.PGE going off. */
+static void test_global_translations(void **state)
+{
+    (void)state;
+    struct machine m;
+    machine_init(&m);
+    struct as v1 = { &m, 0x5000 };
+    mov_al(&v1, 0x51);
+    out_al(&v1);
+    jmp(&v1, 0x2000);
+    memcpy(m.ram + 0x6000, m.ram + 0x5000, 16);
+    m.ram[0x6001] = 0x62;
+    m.ram[0x5800] = m.ram[0x6800] = 0xc3; /* ret */
+    put64(&m, PT + 5 * 8, 0x5000 | 0x103);  /* global */
+
+    struct as a = { &m, 0x1000 };
+    b(&a, 3, 0x0f, 0x20, 0xe0);             /* mov rax, cr4 */
+    b(&a, 4, 0x48, 0x0d, 0x80, 0x00); b(&a, 2, 0x00, 0x00); /* or rax, PGE */
+    b(&a, 3, 0x0f, 0x22, 0xe0);             /* mov cr4, rax */
+    b(&a, 2, 0x31, 0xdb);                   /* xor ebx, ebx */
+    jmp(&a, a.pc + 5);
+    uint64_t loop = a.pc;
+    jmp(&a, 0x5000);
+    a.pc = 0x2000;
+    inc_ebx(&a);
+    cmp_ebx(&a, 1);
+    uint64_t second = jcc(&a, CC_NE, 0);
+    /* after trip 1: reload CR3 (the global translation stays) */
+    mov_rax(&a, PML4);
+    mov_cr3_rax(&a);
+    call(&a, 0x5800);
+    jmp(&a, loop);
+    patch_rel32(&m, second, a.pc);
+    cmp_ebx(&a, 2);
+    uint64_t third = jcc(&a, CC_NE, 0);
+    /* after trip 2: 0x5000 -> 0x6000 (global), INVLPG */
+    mov_rax(&a, 0x6103);
+    store_rax(&a, PT + 5 * 8);
+    invlpg(&a, 0x5000);
+    call(&a, 0x5800);
+    jmp(&a, loop);
+    patch_rel32(&m, third, a.pc);
+    cmp_ebx(&a, 3);
+    uint64_t done = jcc(&a, CC_NE, 0);
+    /* after trip 3: back to 0x5000, then CR4.PGE off and on again */
+    mov_rax(&a, 0x5103);
+    store_rax(&a, PT + 5 * 8);
+    b(&a, 3, 0x0f, 0x20, 0xe0);             /* mov rax, cr4 */
+    b(&a, 4, 0x48, 0x35, 0x80, 0x00); b(&a, 2, 0x00, 0x00); /* xor rax, PGE */
+    b(&a, 3, 0x0f, 0x22, 0xe0);             /* mov cr4, rax */
+    b(&a, 4, 0x48, 0x35, 0x80, 0x00); b(&a, 2, 0x00, 0x00);
+    b(&a, 3, 0x0f, 0x22, 0xe0);
+    call(&a, 0x5800);
+    jmp(&a, loop);
+    patch_rel32(&m, done, a.pc);
+    stop(&a);
+    machine_run(&m, 0x1000);
+    expect_out(&m, (const uint8_t[]){ 0x51, 0x51, 0x62, 0x51 }, 4);
+    machine_fini(&m);
+}
+
+/* Returns link from the block after their call: one function called from
+ * two places, and a recursion deeper than the calls the CPU remembers
+ * (EMU_CALL_DEPTH), each return must land after its own call. */
+static void test_returns(void **state)
+{
+    (void)state;
+    struct machine m;
+    machine_init(&m);
+    struct as f = { &m, 0x3000 }; /* f: out al; inc al; ret */
+    out_al(&f);
+    b(&f, 2, 0xfe, 0xc0);
+    b(&f, 1, 0xc3);
+    struct as r = { &m, 0x3800 }; /* r: recurse ecx times, then out al, and inc al on the way back */
+    b(&r, 2, 0xff, 0xc9);          /* dec ecx */
+    uint64_t base = jcc(&r, CC_E, 0);
+    call(&r, 0x3800);
+    b(&r, 2, 0xfe, 0xc0);          /* inc al */
+    b(&r, 1, 0xc3);
+    patch_rel32(&m, base, r.pc);
+    out_al(&r);
+    b(&r, 1, 0xc3);
+
+    struct as a = { &m, 0x1000 };
+    b(&a, 2, 0x31, 0xdb); /* xor ebx, ebx */
+    uint64_t loop = a.pc;
+    mov_al(&a, 0x10);
+    call(&a, 0x3000);     /* out 0x10 */
+    b(&a, 2, 0x04, 0x10); /* add al, 0x10 */
+    call(&a, 0x3000);     /* out 0x21 */
+    inc_ebx(&a);
+    cmp_ebx(&a, 2);
+    jcc(&a, CC_NE, loop);
+    b(&a, 1, 0xb9); imm32(&a, 40); /* mov ecx, 40 */
+    mov_al(&a, 0x40);
+    call(&a, 0x3800);     /* out 0x40 at the bottom, then 39 incs on the way back */
+    out_al(&a);           /* 0x40 + 39 */
+    stop(&a);
+    machine_run(&m, 0x1000);
+    expect_out(&m, (const uint8_t[]){ 0x10, 0x21, 0x10, 0x21, 0x40, 0x40 + 39 }, 6);
+    machine_fini(&m);
+}
+
 /* Conditional branches leave a block in the middle when taken and fall
  * through when not; each way out gets its own link. */
 static void test_branches_out_of_the_middle(void **state)
@@ -467,15 +577,104 @@ static void test_block_across_pages(void **state)
     machine_fini(&m);
 }
 
+/* ---- Speed ------------------------------------------------------------------------ */
+
+#if defined(__SANITIZE_ADDRESS__) || !defined(__OPTIMIZE__)
+#define LOOP_ITERS 100000u
+#else
+#define LOOP_ITERS 10000000u
+#endif
+
+static double cpu_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Runs a loop of per_iter instructions LOOP_ITERS times on the software CPU
+ * (rsi counts down, rbx points at data) and prints the cost per guest
+ * instruction, everything included (blocks, links, event polls). */
+static void loop_speed(const char *name, void (*body)(struct as *), unsigned per_iter,
+                       uint64_t *rax)
+{
+    struct machine m;
+    machine_init(&m);
+    struct as a = { &m, 0x1000 };
+    b(&a, 3, 0x48, 0xc7, 0xc6); imm32(&a, LOOP_ITERS); /* mov rsi, LOOP_ITERS */
+    b(&a, 3, 0x48, 0xc7, 0xc3); imm32(&a, 0x100000);   /* mov rbx, 0x100000 */
+    b(&a, 2, 0x31, 0xff);                               /* xor edi, edi */
+    b(&a, 2, 0x31, 0xc0);                               /* xor eax, eax */
+    body(&a);
+    stop(&a);
+    double t0 = cpu_seconds();
+    machine_run(&m, 0x1000);
+    double t = cpu_seconds() - t0;
+    struct x86_state s;
+    assert_int_equal(cpu_backend_emu.vcpu_get_state(m.vcpu, &s), 0);
+    *rax = s.gpr[X86_RAX];
+    fprintf(stderr, "emu speed: %-10s %6.2f ns/insn %7.1f M insn/s\n", name,
+            t * 1e9 / ((double)LOOP_ITERS * per_iter), (double)LOOP_ITERS * per_iter / t / 1e6);
+    machine_fini(&m);
+}
+
+/* add rax, rcx; xor rdx, rax; sub rcx, 3; and rdx, 0xff; inc rdi; dec rsi; jnz */
+static void alu_loop(struct as *a)
+{
+    b(a, 2, 0xb1, 0x05); /* mov cl, 5 */
+    uint64_t loop = a->pc;
+    b(a, 3, 0x48, 0x01, 0xc8); b(a, 3, 0x48, 0x31, 0xc2); b(a, 4, 0x48, 0x83, 0xe9, 0x03);
+    b(a, 7, 0x48, 0x81, 0xe2, 0xff, 0x00, 0x00, 0x00); b(a, 3, 0x48, 0xff, 0xc7);
+    b(a, 3, 0x48, 0xff, 0xce);
+    jcc(a, CC_NE, loop);
+}
+
+/* mov rax, [rbx + rdi*8]; add rax, 1; mov [rbx + rdi*8], rax; inc rdi;
+ * and rdi, 1023; dec rsi; jnz */
+static void mem_loop(struct as *a)
+{
+    uint64_t loop = a->pc;
+    b(a, 4, 0x48, 0x8b, 0x04, 0xfb); b(a, 4, 0x48, 0x83, 0xc0, 0x01);
+    b(a, 4, 0x48, 0x89, 0x04, 0xfb); b(a, 3, 0x48, 0xff, 0xc7);
+    b(a, 7, 0x48, 0x81, 0xe7, 0xff, 0x03, 0x00, 0x00); b(a, 3, 0x48, 0xff, 0xce);
+    jcc(a, CC_NE, loop);
+}
+
+/* call f; dec rsi; jnz; f: inc rax; ret */
+static void call_loop(struct as *a)
+{
+    uint64_t loop = a->pc;
+    call(a, 0x3000);
+    b(a, 3, 0x48, 0xff, 0xce);
+    jcc(a, CC_NE, loop);
+    struct as f = { a->m, 0x3000 };
+    b(&f, 3, 0x48, 0xff, 0xc0);
+    b(&f, 1, 0xc3);
+}
+
+static void test_loop_speed(void **state)
+{
+    (void)state;
+    uint64_t rax;
+    loop_speed("ALU loop", alu_loop, 7, &rax);
+    loop_speed("load/store", mem_loop, 7, &rax);
+    assert_int_equal(rax, (LOOP_ITERS + 1023) / 1024); /* the last counter read, plus 1 */
+    loop_speed("call/ret", call_loop, 5, &rax);
+    assert_int_equal(rax, LOOP_ITERS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_block_writes_into_itself),
         cmocka_unit_test(test_link_to_rewritten_block),
         cmocka_unit_test(test_link_after_remap),
+        cmocka_unit_test(test_global_translations),
+        cmocka_unit_test(test_returns),
         cmocka_unit_test(test_branches_out_of_the_middle),
         cmocka_unit_test(test_rep_in_the_middle),
         cmocka_unit_test(test_block_across_pages),
+        cmocka_unit_test(test_loop_speed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
 /* Prepared execution (x86_exec_prepare, x86/exec_fast.c) against x86_exec().
  *
- * The specialised functions must do exactly what x86_exec() does. This test
+ * The prepared functions (specialised versions and the general path) must
+ * do exactly what x86_exec() does, then go on with the next record or
+ * return with cpu->run_exit set. This test
  * encodes every form they specialise (each operation, operand size and
  * addressing shape, plus neighbours that must stay on the general path),
  * and runs each on random states twice: once through x86_exec() and once
@@ -9,9 +11,11 @@
  * end of a page, at an unmapped page, at non-canonical addresses; the
  * prepared copy gets a software TLB filled with random permissions, so both
  * its fast path and its fallback run; some states run at CPL 3 with
- * alignment checking on. Registers, RIP, RFLAGS, memory, the status and
- * the exception must agree (X86_EXEC_BRANCH standing for X86_EXEC_OK with
- * RIP moved elsewhere). */
+ * alignment checking on. Each prepared record runs followed by a
+ * terminator record, as the emu backend runs them. Registers, RIP, RFLAGS,
+ * memory, the status and the exception must agree (reaching the terminator
+ * standing for X86_EXEC_OK, X86_EXEC_BRANCH for X86_EXEC_OK with RIP moved
+ * elsewhere). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -302,6 +306,30 @@ static void to_cpl3(struct rng *r, struct x86_state *s)
     }
 }
 
+/* The terminator record's function, and its status. */
+#define REACHED_END 100
+
+static int reached_end(struct x86_cpu *cpu, const struct x86_insn *in)
+{
+    (void)cpu;
+    (void)in;
+    return REACHED_END;
+}
+
+/* Runs a prepared record followed by the terminator, as the emu backend does.
+ * Returns X86_EXEC_OK for reaching the terminator; otherwise the status,
+ * after checking that cpu->run_exit names the record. */
+static int run_prepared(struct x86_cpu *cpu, const struct x86_insn *in, x86_insn_fn fn)
+{
+    struct x86_prepared rec[2] = { { .in = *in, .fn = fn }, { .fn = reached_end } };
+    cpu->run_exit = NULL;
+    int st = rec[0].fn(cpu, &rec[0].in);
+    if (st == REACHED_END)
+        return X86_EXEC_OK;
+    assert_ptr_equal(cpu->run_exit, &rec[0].in);
+    return st;
+}
+
 /* Runs form f on one random state through both paths and compares. */
 static void run_one(struct rng *r, struct pair *p, const struct form *f, x86_insn_fn fn,
                     unsigned iter)
@@ -330,10 +358,8 @@ static void run_one(struct rng *r, struct pair *p, const struct form *f, x86_ins
 
     uint64_t next = s.rip + f->in.len;
     int sa = x86_exec(&a->cpu, &f->in);
-    int sb = fn(&b->cpu, &f->in);
+    int sb = run_prepared(&b->cpu, &f->in, fn);
     int want = sa == X86_EXEC_OK && a->cpu.s.rip != next ? X86_EXEC_BRANCH : sa;
-    if (fn == x86_exec && sb == X86_EXEC_OK && b->cpu.s.rip != next)
-        sb = X86_EXEC_BRANCH;
     char what[160];
     snprintf(what, sizeof(what), "%s (state %u, cpl %u, status %d vs %d)", f->name, iter,
              user ? 3 : 0, want, sb);
@@ -578,6 +604,19 @@ static struct forms *forms(void)
 
 /* ---- Tests --------------------------------------------------------------------------- */
 
+static x86_insn_fn prepare_bytes(const uint8_t *b, unsigned n, enum x86_mode mode)
+{
+    struct x86_insn in;
+    assert_int_equal(x86_decode(b, n, mode, &in), (int)n);
+    return x86_exec_prepare(&in, mode);
+}
+
+/* The function of the general path (CPUID has no specialised version). */
+static x86_insn_fn general_path(void)
+{
+    return prepare_bytes((const uint8_t[]){ 0x0f, 0xa2 }, 2, X86_MODE_LONG64);
+}
+
 static void test_prepared_matches_exec(void **state)
 {
     (void)state;
@@ -595,7 +634,7 @@ static void test_prepared_matches_exec(void **state)
     for (unsigned i = 0; i < fs->n; i++) {
         const struct form *f = &fs->f[i];
         x86_insn_fn fn = x86_exec_prepare(&f->in, X86_MODE_LONG64);
-        specialised += fn != x86_exec;
+        specialised += fn != general_path();
         for (unsigned k = 0; k < STATES; k++)
             run_one(&r, p, f, fn, k);
     }
@@ -609,37 +648,30 @@ static void test_prepared_matches_exec(void **state)
     free(p);
 }
 
-static x86_insn_fn prepare_bytes(const uint8_t *b, unsigned n, enum x86_mode mode)
-{
-    struct x86_insn in;
-    assert_int_equal(x86_decode(b, n, mode, &in), (int)n);
-    return x86_exec_prepare(&in, mode);
-}
-
 /* What must stay on the general path: other modes, LOCK, REP string
  * operations, forms whose shape the fast versions do not cover. */
 static void test_general_path_kept(void **state)
 {
     (void)state;
     static const uint8_t add_rr[] = { 0x01, 0xd8 };
-    assert_ptr_not_equal(prepare_bytes(add_rr, 2, X86_MODE_LONG64), x86_exec);
-    assert_ptr_equal(prepare_bytes(add_rr, 2, X86_MODE_PROT32), x86_exec);
-    assert_ptr_equal(prepare_bytes(add_rr, 2, X86_MODE_COMPAT32), x86_exec);
-    assert_ptr_equal(prepare_bytes(add_rr, 2, X86_MODE_REAL), x86_exec);
+    x86_insn_fn general = general_path();
+    assert_ptr_not_equal(prepare_bytes(add_rr, 2, X86_MODE_LONG64), general);
+    assert_ptr_equal(prepare_bytes(add_rr, 2, X86_MODE_PROT32), general);
+    assert_ptr_equal(prepare_bytes(add_rr, 2, X86_MODE_COMPAT32), general);
+    assert_ptr_equal(prepare_bytes(add_rr, 2, X86_MODE_REAL), general);
     assert_ptr_equal(prepare_bytes((const uint8_t[]){ 0xf0, 0x01, 0x18 }, 3, X86_MODE_LONG64),
-                     x86_exec); /* lock add [rax], ebx */
+                     general); /* lock add [rax], ebx */
     assert_ptr_equal(prepare_bytes((const uint8_t[]){ 0xf3, 0xa4 }, 2, X86_MODE_LONG64),
-                     x86_exec); /* rep movsb */
+                     general); /* rep movsb */
     assert_ptr_equal(prepare_bytes((const uint8_t[]){ 0x66, 0x53 }, 2, X86_MODE_LONG64),
-                     x86_exec); /* push bx */
+                     general); /* push bx */
     assert_ptr_equal(prepare_bytes((const uint8_t[]){ 0xc2, 0x08, 0x00 }, 3, X86_MODE_LONG64),
-                     x86_exec); /* ret 8 */
-    assert_ptr_equal(prepare_bytes((const uint8_t[]){ 0x0f, 0xa2 }, 2, X86_MODE_LONG64),
-                     x86_exec); /* cpuid */
+                     general); /* ret 8 */
 }
 
-/* A taken branch reports X86_EXEC_BRANCH, a branch not taken X86_EXEC_OK,
- * and a taken branch to a non-canonical address faults with RIP kept. */
+/* A taken branch reports X86_EXEC_BRANCH, a branch not taken goes on to the
+ * next record, and a taken branch to a non-canonical address faults with
+ * RIP kept; a straight line runs to its terminator in one call. */
 static void test_branch_status(void **state)
 {
     (void)state;
@@ -650,16 +682,44 @@ static void test_branch_status(void **state)
     x86_insn_fn fn = x86_exec_prepare(&jz, X86_MODE_LONG64);
     f.cpu.s.rip = 0x1000;
     x86_flags_record(&f.cpu, X86_LAZY_LOGIC, 8, 0, 0, 0); /* ZF = 1 */
-    assert_int_equal(fn(&f.cpu, &jz), X86_EXEC_BRANCH);
+    assert_int_equal(run_prepared(&f.cpu, &jz, fn), X86_EXEC_BRANCH);
     assert_int_equal(f.cpu.s.rip, 0x1012);
     x86_flags_record(&f.cpu, X86_LAZY_LOGIC, 8, 5, 0, 0); /* ZF = 0 */
-    assert_int_equal(fn(&f.cpu, &jz), X86_EXEC_OK);
+    assert_int_equal(run_prepared(&f.cpu, &jz, fn), X86_EXEC_OK);
     assert_int_equal(f.cpu.s.rip, 0x1014);
     f.cpu.s.rip = 0x00007ffffffffff0ull;
     x86_flags_record(&f.cpu, X86_LAZY_LOGIC, 8, 0, 0, 0);
-    assert_int_equal(fn(&f.cpu, &jz), X86_EXEC_EXCEPTION);
+    assert_int_equal(run_prepared(&f.cpu, &jz, fn), X86_EXEC_EXCEPTION);
     assert_int_equal(f.cpu.exc.vector, X86_EXC_GP);
     assert_int_equal(f.cpu.s.rip, 0x00007ffffffffff0ull);
+
+    /* inc rax; inc rax; cpuid (the general path); xor eax, eax; jz +0x10
+     * (taken); inc rax (not reached) */
+    static const uint8_t code[][3] = { { 0x48, 0xff, 0xc0 }, { 0x48, 0xff, 0xc0 }, { 0x0f, 0xa2 },
+                                       { 0x31, 0xc0 }, { 0x74, 0x10 }, { 0x48, 0xff, 0xc0 } };
+    static const unsigned len[] = { 3, 3, 2, 2, 2, 3 };
+    struct x86_prepared rec[7];
+    for (unsigned i = 0; i < 6; i++) {
+        assert_int_equal(x86_decode(code[i], len[i], X86_MODE_LONG64, &rec[i].in), (int)len[i]);
+        rec[i].fn = x86_exec_prepare(&rec[i].in, X86_MODE_LONG64);
+    }
+    rec[6].fn = reached_end;
+    f.cpu.s.rip = 0x2000;
+    f.cpu.s.gpr[X86_RAX] = 5;
+    f.cpu.s.gpr[X86_RCX] = 7;
+    f.cpu.run_exit = NULL;
+    assert_int_equal(rec[0].fn(&f.cpu, &rec[0].in), X86_EXEC_BRANCH);
+    assert_ptr_equal(f.cpu.run_exit, &rec[4].in);
+    assert_int_equal(f.cpu.s.rip, 0x2000 + 3 + 3 + 2 + 2 + 2 + 0x10);
+    assert_int_equal(f.cpu.s.gpr[X86_RBX], 7); /* cpuid ran: the fixture's EBX = subleaf */
+    assert_int_equal(f.cpu.s.gpr[X86_RAX], 0); /* the last inc did not run */
+    /* the same line with jz not taken runs to the terminator */
+    f.cpu.s.rip = 0x2000;
+    f.cpu.s.gpr[X86_RAX] = 5;
+    rec[3].fn = rec[0].fn; /* inc rax instead of xor eax, eax: ZF = 0 */
+    rec[3].in = rec[0].in;
+    assert_int_equal(rec[0].fn(&f.cpu, &rec[0].in), REACHED_END);
+    assert_int_equal(f.cpu.s.rip, 0x2000 + 3 + 3 + 2 + 3 + 2 + 3);
     fx_fini(&f);
 }
 
