@@ -7,6 +7,7 @@ PKGS=(
   # build
   build-essential meson ninja-build pkg-config clang lld
   libcapstone-dev libcmocka-dev liburing-dev libslirp-dev libglib2.0-dev
+  zlib1g-dev liblzma-dev liblz4-dev libzstd-dev
   # tests
   python3 python3-pytest
   # default guest: kernel from linux-source-6.12, busybox initramfs

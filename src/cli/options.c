@@ -21,6 +21,10 @@ static const char run_usage[] =
     "  -i, --initrd PATH       initial ramdisk\n"
     "  -c, --cmdline STR       kernel command line (default \"" VM_DEFAULT_CMDLINE "\")\n"
     "      --module PATH[,ARGS]  a Multiboot module (repeatable; --initrd is module 0)\n"
+    "      --kernel-decompress host|guest\n"
+    "                          who decompresses a bzImage's kernel: vmon, which then\n"
+    "                          starts it at its 64-bit entry (default; gzip, xz, lz4,\n"
+    "                          zstd), or the bzImage's own decompressor in the guest\n"
     "\n"
     "Firmware:\n"
     "      --firmware PATH     BIOS image mapped below 4 GiB; the vCPU starts at its\n"
@@ -71,6 +75,7 @@ static const char run_usage[] =
 
 enum {
     OPT_ON_REBOOT = 256,
+    OPT_KERNEL_DECOMPRESS,
     OPT_STATS,
     OPT_FIRMWARE,
     OPT_BOOT_TIMEOUT,
@@ -89,6 +94,7 @@ static const struct option run_options[] = {
     { "cpus", required_argument, NULL, 'n' },
     { "accel", required_argument, NULL, 'a' },
     { "on-reboot", required_argument, NULL, OPT_ON_REBOOT },
+    { "kernel-decompress", required_argument, NULL, OPT_KERNEL_DECOMPRESS },
     { "stats", no_argument, NULL, OPT_STATS },
     { "firmware", required_argument, NULL, OPT_FIRMWARE },
     { "boot-timeout", required_argument, NULL, OPT_BOOT_TIMEOUT },
@@ -316,6 +322,13 @@ static enum cli_parse_result parse_one(int opt, const char *arg, struct vm_confi
         }
         break;
     case OPT_STATS: cfg->stats = true; break;
+    case OPT_KERNEL_DECOMPRESS:
+        if (strcmp(arg, "host") && strcmp(arg, "guest")) {
+            log_error("--kernel-decompress: '%s' is not host or guest", arg);
+            return CLI_PARSE_ERROR;
+        }
+        cfg->kernel_decompress_guest = !strcmp(arg, "guest");
+        break;
     case OPT_FIRMWARE: cfg->firmware = arg; break;
     case OPT_BOOT_TIMEOUT:
         if (!parse_u64(arg, &v) || v > 3600) {

@@ -1,6 +1,7 @@
 #include "loaders/boot.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -12,6 +13,7 @@
 #include "loaders/e820.h"
 #include "loaders/elf_kernel.h"
 #include "loaders/initrd.h"
+#include "loaders/kernel_unpack.h"
 #include "loaders/pvh.h"
 #include "machine/layout.h"
 
@@ -20,6 +22,9 @@ struct boot_plan {
     struct boot_result res;
     struct setup_header hdr;   /* for the zero page */
     struct bzimage bz;         /* format == BZIMAGE */
+    const uint8_t *elf;        /* format == ELF or BZIMAGE_UNPACKED: the ELF file */
+    size_t elf_len;
+    uint8_t *unpacked;         /* format == BZIMAGE_UNPACKED: owned, freed at the end */
     uint32_t pvh_entry;        /* kind == PVH32 */
     uint64_t initrd_addr_max;  /* highest byte the initrd may use */
     uint64_t cmdline_max;      /* longest command line, excluding NUL */
@@ -32,7 +37,7 @@ static int boot_plan_elf(struct boot_plan *p, const struct guest_mem *m,
                          const struct boot_config *c, char *err, size_t errlen)
 {
     struct elf_kernel k;
-    int r = elf_kernel_parse(c->kernel, c->kernel_len, m, &k, err, errlen);
+    int r = elf_kernel_parse(p->elf, p->elf_len, m, &k, err, errlen);
     if (r)
         return r;
     p->res.format = BOOT_FORMAT_ELF;
@@ -55,6 +60,37 @@ static int boot_plan_elf(struct boot_plan *p, const struct guest_mem *m,
     return 0;
 }
 
+/* The kernel ELF inside bzImage p->bz, decompressed here and started at its
+ * 64-bit entry, with the bzImage's setup header in the zero page. Returns 1
+ * when that cannot be done (the guest's decompressor then runs). */
+static int boot_plan_unpacked(struct boot_plan *p, const struct guest_mem *m,
+                              const struct boot_config *c)
+{
+    int r = kernel_unpack(c->kernel, c->kernel_len, &p->bz, m->ram_size, &p->unpacked,
+                          &p->elf_len);
+    if (r) {
+        log_debug("boot: the bzImage's kernel stays compressed (%s); its decompressor runs",
+                  r == -ENOTSUP ? "a format vmon does not unpack" : "unpacking failed");
+        return 1;
+    }
+    struct elf_kernel k;
+    char why[160];
+    if (elf_kernel_parse(p->unpacked, p->elf_len, m, &k, why, sizeof(why))) {
+        log_debug("boot: the bzImage's unpacked kernel is not loadable (%s); its decompressor runs",
+                  why);
+        free(p->unpacked);
+        p->unpacked = NULL;
+        return 1;
+    }
+    p->elf = p->unpacked;
+    p->res.format = BOOT_FORMAT_BZIMAGE_UNPACKED;
+    p->res.kind = BOOT_LINUX64;
+    p->res.entry = k.entry64;
+    p->res.kernel_start = k.load_start;
+    p->res.kernel_end = k.load_end;
+    return 0;
+}
+
 static int boot_plan_bzimage(struct boot_plan *p, const struct guest_mem *m,
                              const struct boot_config *c, char *err, size_t errlen)
 {
@@ -64,11 +100,13 @@ static int boot_plan_bzimage(struct boot_plan *p, const struct guest_mem *m,
     int r = bzimage_parse(c->kernel, c->kernel_len, m, &p->bz, err, errlen);
     if (r)
         return r;
-    p->res.format = BOOT_FORMAT_BZIMAGE;
-    p->res.kind = BOOT_LINUX64;
-    p->res.entry = p->bz.entry64;
-    p->res.kernel_start = p->bz.load_addr;
-    p->res.kernel_end = p->bz.load_addr + p->bz.load_size;
+    if (c->unpack != BOOT_UNPACK_HOST || boot_plan_unpacked(p, m, c)) {
+        p->res.format = BOOT_FORMAT_BZIMAGE;
+        p->res.kind = BOOT_LINUX64;
+        p->res.entry = p->bz.entry64;
+        p->res.kernel_start = p->bz.load_addr;
+        p->res.kernel_end = p->bz.load_addr + p->bz.load_size;
+    }
     p->hdr = p->bz.hdr;
     p->cmdline_max = MIN((uint64_t)p->hdr.cmdline_size, LAYOUT_CMDLINE_MAX - 1);
     p->initrd_addr_max = p->hdr.initrd_addr_max ? p->hdr.initrd_addr_max : BP_INITRD_MAX_OLD;
@@ -126,9 +164,9 @@ static int boot_write_setup_data(struct guest_mem *m, const struct boot_config *
 static int boot_write(struct boot_plan *p, struct guest_mem *m, const struct boot_config *c,
                       struct x86_state *bsp, char *err, size_t errlen)
 {
-    int r = p->res.format == BOOT_FORMAT_ELF
-                ? elf_kernel_load(m, c->kernel, c->kernel_len, err, errlen)
-                : bzimage_load(m, c->kernel, c->kernel_len, &p->bz, err, errlen);
+    int r = p->res.format == BOOT_FORMAT_BZIMAGE
+                ? bzimage_load(m, c->kernel, c->kernel_len, &p->bz, err, errlen)
+                : elf_kernel_load(m, p->elf, p->elf_len, err, errlen);
     if (r)
         return r;
     const char *cmdline = c->cmdline ? c->cmdline : "";
@@ -187,6 +225,8 @@ int boot_load_linux(struct guest_mem *m, const struct boot_config *c, struct x86
     p.e820_n = (size_t)n;
 
     int r;
+    p.elf = c->kernel;
+    p.elf_len = c->kernel_len;
     if (elf_kernel_is_elf(c->kernel, c->kernel_len))
         r = boot_plan_elf(&p, m, c, err, errlen);
     else if (bzimage_detect(c->kernel, c->kernel_len))
@@ -197,10 +237,15 @@ int boot_load_linux(struct guest_mem *m, const struct boot_config *c, struct x86
         r = boot_plan_inputs(&p, m, c, err, errlen);
     if (!r)
         r = boot_write(&p, m, c, bsp, err, errlen);
+    free(p.unpacked);
     if (r)
         return r;
+    static const char *const format_names[] = {
+        [BOOT_FORMAT_BZIMAGE] = "bzImage", [BOOT_FORMAT_ELF] = "ELF",
+        [BOOT_FORMAT_BZIMAGE_UNPACKED] = "bzImage (unpacked by vmon)",
+    };
     log_debug("boot: %s kernel at 0x%llx-0x%llx, %s entry 0x%llx, initrd %llu bytes at 0x%llx",
-              p.res.format == BOOT_FORMAT_ELF ? "ELF" : "bzImage",
+              format_names[p.res.format],
               (unsigned long long)p.res.kernel_start, (unsigned long long)p.res.kernel_end,
               p.res.kind == BOOT_PVH32 ? "PVH" : "64-bit", (unsigned long long)p.res.entry,
               (unsigned long long)p.res.initrd_size, (unsigned long long)p.res.initrd_addr);

@@ -3,7 +3,9 @@
  * e820, setup_data) and sets the bootstrap processor's state.
  *
  * Formats (detected from the file, never from its name):
- *   - bzImage, boot protocol 2.12+ with XLF_KERNEL_64: 64-bit entry.
+ *   - bzImage, boot protocol 2.12+ with XLF_KERNEL_64: 64-bit entry; or,
+ *     with BOOT_UNPACK_HOST, the kernel ELF inside it, decompressed by vmon,
+ *     at its 64-bit entry (the setup header still goes to the zero page).
  *   - ELF64 x86-64 (vmlinux): PT_LOAD segments at p_paddr; 64-bit entry at
  *     the physical e_entry, or the 32-bit PVH entry when the file has a
  *     XEN_ELFNOTE_PHYS32_ENTRY note (see boot_config.entry).
@@ -30,6 +32,12 @@ enum boot_entry {
     BOOT_ENTRY_PVH,      /* the PVH entry; an error if there is none */
 };
 
+/* Who decompresses a bzImage's kernel (loaders/kernel_unpack.h). */
+enum boot_unpack {
+    BOOT_UNPACK_GUEST = 0, /* its own decompressor, in the guest */
+    BOOT_UNPACK_HOST,      /* vmon, when it knows the format; else the guest */
+};
+
 #define BOOT_RNG_SEED_MAX 256 /* bytes of SETUP_RNG_SEED accepted */
 
 struct boot_config {
@@ -42,6 +50,7 @@ struct boot_config {
     size_t rng_seed_len;       /* 32 is plenty; at most BOOT_RNG_SEED_MAX */
     uint64_t acpi_rsdp;        /* from acpi_build, 0 if there are no tables */
     enum boot_entry entry;
+    enum boot_unpack unpack;
 };
 
 enum boot_kind {
@@ -49,7 +58,11 @@ enum boot_kind {
     BOOT_PVH32,   /* PVH: EBX = hvm_start_info */
 };
 
-enum boot_format { BOOT_FORMAT_BZIMAGE, BOOT_FORMAT_ELF };
+enum boot_format {
+    BOOT_FORMAT_BZIMAGE,
+    BOOT_FORMAT_ELF,
+    BOOT_FORMAT_BZIMAGE_UNPACKED, /* its kernel ELF, decompressed by vmon */
+};
 
 struct boot_result {
     enum boot_kind kind;

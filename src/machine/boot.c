@@ -470,6 +470,7 @@ int boot_setup(struct vm *vm, const struct boot_files *f, struct x86_state *bsp,
         .rng_seed = seed, .rng_seed_len = sizeof(seed),
         .acpi_rsdp = rsdp,
         .entry = BOOT_ENTRY_AUTO,
+        .unpack = vm->cfg->kernel_decompress_guest ? BOOT_UNPACK_GUEST : BOOT_UNPACK_HOST,
     };
     char lerr[200];
     rc = boot_load_linux(&vm->mem, &bc, bsp, NULL, lerr, sizeof(lerr));

@@ -48,6 +48,7 @@ struct vm_config {
     const char *kernel;
     const char *initrd;
     const char *cmdline;
+    bool kernel_decompress_guest; /* --kernel-decompress guest: the bzImage's own decompressor */
     uint64_t mem_size;
     unsigned ncpus;
     enum vm_accel accel;

@@ -4,7 +4,7 @@
  * (a fault on a guard page) is a bug.
  *
  * Input: byte 0 = flags (bits 0-1: boot_entry, bit 2: pass an initrd, bit 3:
- * pass an RNG seed), bytes 1-4 = kernel length (little-endian, clamped),
+ * pass an RNG seed, bit 4: vmon decompresses a bzImage's payload), bytes 1-4 = kernel length (little-endian, clamped),
  * then the kernel, then the initrd. Inputs that start with an ELF or bzImage
  * header after the 5-byte prefix get far into the parsers quickly. */
 #include <stddef.h>
@@ -56,6 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .acpi_rsdp = 0xe0000,
         .entry = (enum boot_entry)(flags & 3) > BOOT_ENTRY_PVH ? BOOT_ENTRY_AUTO
                                                               : (enum boot_entry)(flags & 3),
+        .unpack = (flags & 16) ? BOOT_UNPACK_HOST : BOOT_UNPACK_GUEST,
     };
     struct x86_state bsp;
     struct boot_result res;

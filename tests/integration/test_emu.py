@@ -80,10 +80,20 @@ def test_two_cpus_both_run_work(default_guest):
         assert m and int(m.group(1)) > 0, r  # user time on each CPU
 
 
-def test_debian_kernel(default_guest):
+@pytest.mark.parametrize("decompress", ["host", "guest"])
+def test_debian_kernel(default_guest, decompress):
+    """Debian's XZ-compressed bzImage, decompressed by vmon (the default) or
+    by its own decompressor running on the software CPU."""
     deb = GUEST_OUT / "debian-vmlinuz"
     assert deb.exists(), "guest/fetch-debian-kernel.sh has not run"
-    r = boot(default_guest, "uname -r; sha256sum -c /etc/vmon-test.sha256", kernel=deb,
-             timeout=900)
+    r = boot(default_guest, "uname -r; sha256sum -c /etc/vmon-test.sha256", "--kernel-decompress",
+             decompress, kernel=deb, timeout=900)
     guest_ok(r)
     assert "-amd64" in r.out and "/etc/vmon-test.bin: OK" in r.out, r
+
+
+def test_default_guest_own_decompressor(default_guest):
+    """The default guest's LZ4 bzImage through its own decompressor."""
+    r = boot(default_guest, "echo unpacked in the guest", "--kernel-decompress", "guest")
+    guest_ok(r)
+    assert "unpacked in the guest" in r.out, r

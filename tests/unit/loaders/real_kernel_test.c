@@ -42,7 +42,8 @@ static void find_guest_out(void)
     snprintf(elf_path, sizeof(elf_path), "%s/vmlinux", dir);
 }
 
-static void load_real(const char *path, enum boot_entry entry, struct boot_result *res,
+static void load_real(const char *path, enum boot_entry entry, enum boot_unpack unpack,
+                      struct boot_result *res,
                       struct x86_state *bsp, uint8_t **file, size_t *flen, struct guest_mem *m)
 {
     assert_int_equal(read_file(path, MAX_KERNEL, file, flen), 0);
@@ -52,7 +53,7 @@ static void load_real(const char *path, enum boot_entry entry, struct boot_resul
     struct boot_config c = {
         .kernel = *file, .kernel_len = *flen, .initrd = initrd, .initrd_len = sizeof(initrd),
         .cmdline = "console=ttyS0 panic=-1", .rng_seed = seed, .rng_seed_len = sizeof(seed),
-        .acpi_rsdp = LAYOUT_ACPI, .entry = entry,
+        .acpi_rsdp = LAYOUT_ACPI, .entry = entry, .unpack = unpack,
     };
     char err[256] = "";
     int r = boot_load_linux(m, &c, bsp, res, err, sizeof(err));
@@ -70,7 +71,7 @@ static void test_bzimage(void **state)
     struct x86_state bsp;
     uint8_t *file;
     size_t flen;
-    load_real(bz_path, BOOT_ENTRY_AUTO, &res, &bsp, &file, &flen, &m);
+    load_real(bz_path, BOOT_ENTRY_AUTO, BOOT_UNPACK_GUEST, &res, &bsp, &file, &flen, &m);
     assert_int_equal(res.kind, BOOT_LINUX64);
     assert_int_equal(res.format, BOOT_FORMAT_BZIMAGE);
     assert_int_equal(res.entry, res.kernel_start + BZIMAGE_ENTRY64_OFFSET);
@@ -96,20 +97,51 @@ static void test_vmlinux(void **state)
     struct x86_state bsp;
     uint8_t *file;
     size_t flen;
-    load_real(elf_path, BOOT_ENTRY_LINUX64, &res, &bsp, &file, &flen, &m);
+    load_real(elf_path, BOOT_ENTRY_LINUX64, BOOT_UNPACK_GUEST, &res, &bsp, &file, &flen, &m);
     assert_int_equal(res.kind, BOOT_LINUX64);
     assert_true(res.entry >= res.kernel_start && res.entry < res.kernel_end);
     assert_int_equal(bsp.rip, res.entry);
     free(file);
     gmem_destroy(&m);
 
-    load_real(elf_path, BOOT_ENTRY_AUTO, &res, &bsp, &file, &flen, &m);
+    load_real(elf_path, BOOT_ENTRY_AUTO, BOOT_UNPACK_GUEST, &res, &bsp, &file, &flen, &m);
     printf("vmlinux: %s entry 0x%llx, kernel 0x%llx-0x%llx\n",
            res.kind == BOOT_PVH32 ? "PVH" : "64-bit", (unsigned long long)res.entry,
            (unsigned long long)res.kernel_start, (unsigned long long)res.kernel_end);
     assert_true(res.entry >= res.kernel_start && res.entry < res.kernel_end);
     free(file);
     gmem_destroy(&m);
+}
+
+/* vmon's decompression of the bzImage gives the very kernel the build linked:
+ * the same entry, the same bytes in guest memory as the vmlinux ELF. */
+static void test_bzimage_unpacked(void **state)
+{
+    (void)state;
+    if (access(bz_path, R_OK) || access(elf_path, R_OK))
+        skip();
+    struct guest_mem mb, me;
+    struct boot_result rb, re;
+    struct x86_state bsp;
+    uint8_t *fb, *fe;
+    size_t lb, le;
+    load_real(bz_path, BOOT_ENTRY_AUTO, BOOT_UNPACK_HOST, &rb, &bsp, &fb, &lb, &mb);
+    load_real(elf_path, BOOT_ENTRY_LINUX64, BOOT_UNPACK_GUEST, &re, &bsp, &fe, &le, &me);
+    assert_int_equal(rb.format, BOOT_FORMAT_BZIMAGE_UNPACKED);
+    assert_int_equal(rb.kind, BOOT_LINUX64);
+    assert_int_equal(rb.entry, re.entry);
+    assert_int_equal(rb.kernel_start, re.kernel_start);
+    assert_int_equal(rb.kernel_end, re.kernel_end);
+    uint64_t n = re.kernel_end - re.kernel_start;
+    assert_memory_equal(gmem_ptr(&mb, rb.kernel_start, n), gmem_ptr(&me, re.kernel_start, n), n);
+    /* The zero page carries the bzImage's own setup header. */
+    const struct boot_params *bp = gmem_ptr(&mb, LAYOUT_ZERO_PAGE, sizeof(*bp));
+    assert_int_equal(bp->hdr.header, BP_HDR_MAGIC);
+    assert_memory_equal(&bp->hdr.version, fb + BP_HDR_FIELD(version), 2);
+    free(fb);
+    free(fe);
+    gmem_destroy(&mb);
+    gmem_destroy(&me);
 }
 
 int main(void)
@@ -123,6 +155,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bzimage),
         cmocka_unit_test(test_vmlinux),
+        cmocka_unit_test(test_bzimage_unpacked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
