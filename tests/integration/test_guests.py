@@ -34,8 +34,6 @@ HOST_NO_ISR = ("software-backed KVM: the LAPIC never sets the in-service bit of 
 HOST_IRQ_WINDOW = ("software-backed KVM: a pending interrupt is injected only at the next exit "
                    "to the host, not once STI's shadow ends")
 # vmon bugs
-BUG_PIT_GSI = ("vmon bug (kvm): KVM's default GSI routing is kept, so the in-kernel PIT's "
-               "IRQ0 reaches I/O APIC pin 0, while vmon's MADT overrides IRQ0 to GSI 2")
 BUG_FALLBACK_TRIPLE = ("vmon bug (kvm fallback): a #UD that vmon's user-space fallback raises "
                        "and cannot deliver is reported as 'KVM could not emulate an instruction "
                        "and neither could vmon' instead of a triple fault")
@@ -63,7 +61,7 @@ CASES = [
     Case("paging"),
     Case("timer"),
     Case("timer", "eoi", software_kvm_limit=HOST_NO_ISR),
-    Case("pit_ioapic", kvm_bug=BUG_PIT_GSI),
+    Case("pit_ioapic"),
     Case("sti_window", software_kvm_limit=HOST_IRQ_WINDOW),
 ]
 

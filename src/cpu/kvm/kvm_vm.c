@@ -40,6 +40,41 @@ static int kvm_fail(char *err, size_t errlen, int e, const char *what)
     return -e;
 }
 
+#define KVM_PIC_GSIS 16
+#define KVM_IOAPIC_PINS 24
+
+static void kvm_route(struct kvm_irq_routing *r, unsigned gsi, unsigned chip, unsigned pin)
+{
+    r->entries[r->nr++] = (struct kvm_irq_routing_entry){
+        .gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP, .u.irqchip = { .irqchip = chip, .pin = pin },
+    };
+}
+
+/* GSI routing as the MADT describes it (acpi/madt.c): ISA IRQ n is GSI n,
+ * except IRQ 0, the PIT, which reaches I/O APIC pin 2 (the interrupt source
+ * override every PC has). KVM's default routes GSI 0 to pin 0, so the
+ * in-kernel PIT would miss a guest that follows the MADT. GSI 2 is the
+ * 8259 cascade and gets no route; GSIs 16-23 are the PCI INTx lines. */
+static int kvm_set_gsi_routing(struct cpu_vm *vm)
+{
+    unsigned max = KVM_PIC_GSIS + KVM_IOAPIC_PINS;
+    struct kvm_irq_routing *r = calloc(1, sizeof(*r) + max * sizeof(r->entries[0]));
+    if (!r)
+        return -ENOMEM;
+    for (unsigned gsi = 0; gsi < KVM_IOAPIC_PINS; gsi++) {
+        if (gsi == 2)
+            continue;
+        if (gsi < 8)
+            kvm_route(r, gsi, KVM_IRQCHIP_PIC_MASTER, gsi);
+        else if (gsi < KVM_PIC_GSIS)
+            kvm_route(r, gsi, KVM_IRQCHIP_PIC_SLAVE, gsi - 8);
+        kvm_route(r, gsi, KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi);
+    }
+    int rc = ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, r) < 0 ? -errno : 0;
+    free(r);
+    return rc;
+}
+
 static int kvm_map_memory(struct cpu_vm *vm, char *err, size_t errlen)
 {
     const struct guest_mem *m = vm->env.mem;
@@ -137,6 +172,11 @@ static int kvm_vm_create(const struct cpu_vm_env *env, struct cpu_vm **out, char
         log_debug("KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
     if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
         rc = kvm_fail(err, errlen, errno, "KVM_CREATE_IRQCHIP");
+        goto fail;
+    }
+    rc = kvm_set_gsi_routing(vm);
+    if (rc) {
+        kvm_fail(err, errlen, -rc, "KVM_SET_GSI_ROUTING");
         goto fail;
     }
     struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
