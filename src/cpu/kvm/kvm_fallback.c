@@ -267,9 +267,11 @@ int kvm_fallback_emulate(struct cpu_vcpu *v)
         v->fallback->exceptions++;
         st = x86_deliver_exception(&fb.x);
     }
+    if (st == X86_EXEC_TRIPLE_FAULT)
+        return KVM_FALLBACK_TRIPLE_FAULT;
     if (st != X86_EXEC_OK && st != X86_EXEC_HALT) {
         print_failure_bytes(v, &s);
-        return -1;
+        return KVM_FALLBACK_FAILED;
     }
     v->fallback->count[ins.op]++;
     x86_cpu_get_state(&fb.x, &s);

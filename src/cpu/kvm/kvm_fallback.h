@@ -6,9 +6,15 @@
 
 #include "cpu/kvm/kvm.h"
 
+/* What kvm_fallback_emulate found. */
+#define KVM_FALLBACK_OK 0
+#define KVM_FALLBACK_FAILED (-1)        /* not emulated: unsupported, or KVM refused the state */
+#define KVM_FALLBACK_TRIPLE_FAULT (-2)  /* the exception it raised could not be delivered */
+
 /* Tries to emulate the failing instruction in user space and resume.
- * Returns 0 when the guest may continue, negative when it cannot (the caller
- * then prints the registers and stops the VM). */
+ * Returns KVM_FALLBACK_OK when the guest may continue, else one of the
+ * negative codes above (the caller then prints the registers and stops the
+ * VM). */
 int kvm_fallback_emulate(struct cpu_vcpu *v);
 
 /* Prints the per-instruction counts (--stats). */

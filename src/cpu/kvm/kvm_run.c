@@ -76,10 +76,16 @@ static enum vcpu_exit kvm_handle_internal_error(struct cpu_vcpu *v)
 {
     struct kvm_run *run = v->run;
     if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION) {
-        if (kvm_fallback_emulate(v) == 0)
+        switch (kvm_fallback_emulate(v)) {
+        case KVM_FALLBACK_OK:
             return (enum vcpu_exit)-1; /* handled: keep running */
-        kvm_vcpu_dump(v, "KVM could not emulate an instruction and neither could vmon");
-        return VCPU_EXIT_ERROR;
+        case KVM_FALLBACK_TRIPLE_FAULT:
+            kvm_vcpu_dump(v, "triple fault (the guest reset its CPU with no way to recover)");
+            return VCPU_EXIT_SHUTDOWN;
+        default:
+            kvm_vcpu_dump(v, "KVM could not emulate an instruction and neither could vmon");
+            return VCPU_EXIT_ERROR;
+        }
     }
     char why[96];
     snprintf(why, sizeof(why), "KVM internal error (suberror %u)", run->internal.suberror);
