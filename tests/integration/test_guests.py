@@ -9,8 +9,8 @@ status 1, never a vmon crash.
 Expected failures are strict (an unexpected pass fails the run): vmon bugs
 found by these guests (emu_bug, kvm_bug; none known now), and, on a
 software-backed KVM such as this project's test host (vmon's own
-    probe says so: "cannot deliver a guest's user-mode SYSCALL"), the checks
-    that KVM cannot run there. On a hardware KVM they must pass.
+probe says so: "cannot deliver a guest's user-mode SYSCALL"), the checks
+that KVM cannot run there. On a hardware KVM they must pass.
 """
 import re
 from dataclasses import dataclass
