@@ -10,6 +10,9 @@
 #include "acpi/acpi_loader.h"
 #include "common/util.h"
 #include "devices/pci/pci_bus.h"
+#include "devices/virtio/virtio_dev.h"
+#include "devices/virtio/virtio_mmio.h"
+#include "devices/virtio/virtio_pci.h"
 #include "loaders/boot.h"
 #include "loaders/boot_cpu.h"
 #include "loaders/bzimage.h"
@@ -210,13 +213,6 @@ static int boot_fw_items(struct vm *vm, struct fw_cfg *fc)
     return rc;
 }
 
-#define VIRTIO_PCI_VENDOR 0x1af4
-#define VIRTIO_PCI_BLK_MODERN 0x1042
-#define VIRTIO_PCI_BLK_LEGACY 0x1001
-#define VIRTIO_MMIO_MAGIC 0x74726976 /* "virt" */
-#define VIRTIO_MMIO_DEVICE_ID_OFF 8
-#define VIRTIO_ID_BLOCK 2
-
 /* One device path per line, as SeaBIOS's "bootorder" file has them. */
 struct boot_order {
     char text[1024];
@@ -243,7 +239,7 @@ static int boot_fw_order(struct vm *vm, struct fw_cfg *fc)
     for (unsigned slot = 0; vm->dev.have_pci && slot < PCI_MAX_SLOTS; slot++) {
         uint32_t id = pci_bus_config_read(&vm->dev.pci, 0, PCI_DEVFN(slot, 0), 0, 4);
         if ((id & 0xffff) == VIRTIO_PCI_VENDOR &&
-            ((id >> 16) == VIRTIO_PCI_BLK_MODERN || (id >> 16) == VIRTIO_PCI_BLK_LEGACY))
+            (id >> 16) == VIRTIO_PCI_DEVICE_BASE + VIRTIO_ID_BLOCK)
             boot_order_add(&o, "/pci@i0cf8/*@%llx\n", slot);
     }
     struct acpi_config ac;
@@ -251,7 +247,7 @@ static int boot_fw_order(struct vm *vm, struct fw_cfg *fc)
     for (size_t i = 0; i < ac.nvirtio; i++) {
         uint32_t magic = 0, id = 0;
         bus_read(&vm->mmio, ac.virtio[i].base, &magic, 4);
-        bus_read(&vm->mmio, ac.virtio[i].base + VIRTIO_MMIO_DEVICE_ID_OFF, &id, 4);
+        bus_read(&vm->mmio, ac.virtio[i].base + VIRTIO_MMIO_DEVICE_ID, &id, 4);
         if (magic == VIRTIO_MMIO_MAGIC && id == VIRTIO_ID_BLOCK)
             boot_order_add(&o, "/virtio-mmio@%016llx/*\n", ac.virtio[i].base);
     }
