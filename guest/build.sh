@@ -5,14 +5,17 @@
 #   guest/out/System.map          its symbol table
 #   guest/out/config              its final .config
 #   guest/out/initramfs.cpio.gz   busybox (Debian's busybox-static), guest/init as /init,
-#                                 and the 1 MiB digest test file /etc/vmon-test.bin
+#                                 the 1 MiB digest test file /etc/vmon-test.bin, and
+#                                 /usr/bin/vsock (guest/tools/vsock.c, static)
 #
 # Results are cached by a hash of their inputs under
 # ${VMON_CACHE:-$HOME/.cache/vmon}/guest/:
 #   kernel-<hash>/     kernel source + build tree, results in out/
-#                      inputs: linux-source-6.12 version, kernel.config, this script, gcc version
+#                      inputs: linux-source-6.12 version, kernel.config, the "Kernel"
+#                      section of this script, gcc version
 #   initramfs-<hash>/  initramfs.cpio.gz
-#                      inputs: busybox-static version and binary, init, udhcpc.script, this script
+#                      inputs: busybox-static version and binary, init, udhcpc.script,
+#                      guest/tools/vsock.c, this script
 # so editing guest/init does not rebuild the kernel. A run whose inputs are
 # cached only copies the results into guest/out/.
 #
@@ -29,6 +32,7 @@ BUSYBOX_BIN=/bin/busybox
 FRAGMENT=$GUEST_DIR/kernel.config
 INIT_SCRIPT=$GUEST_DIR/init
 UDHCPC_SCRIPT=$GUEST_DIR/udhcpc.script
+VSOCK_TOOL=$GUEST_DIR/tools/vsock.c
 # How many kernel-* and initramfs-* cache entries to keep (most recently used).
 KEEP=${VMON_GUEST_KEEP:-3}
 # Fixed mtime for everything in the initramfs, so it is byte-for-byte reproducible.
@@ -89,7 +93,9 @@ kernel_hash() {
 	{
 		echo "linux-source $LINUX_VERSION"
 		echo "fragment $(file_sha "$FRAGMENT")"
-		echo "build.sh $(file_sha "$GUEST_DIR/build.sh")"
+		# Only this section: editing the initramfs part must not rebuild the kernel.
+		echo "build.sh-kernel $(sed -n '/^# --- Kernel ---/,/^# --- Initramfs ---/p' \
+			"$GUEST_DIR/build.sh" | sha256sum | cut -d' ' -f1)"
 		echo "gcc $(gcc -dumpfullversion 2>/dev/null || gcc -dumpversion)"
 	} | inputs_hash
 }
@@ -158,6 +164,7 @@ initramfs_hash() {
 		echo "busybox $BUSYBOX_VERSION $(file_sha "$BUSYBOX_BIN")"
 		echo "init $(file_sha "$INIT_SCRIPT")"
 		echo "udhcpc $(file_sha "$UDHCPC_SCRIPT")"
+		echo "vsock.c $(file_sha "$VSOCK_TOOL")"
 		echo "build.sh $(file_sha "$GUEST_DIR/build.sh")"
 	} | inputs_hash
 }
@@ -205,6 +212,7 @@ initramfs_list() {
 	echo "file /etc/vmon-test.bin $stage/vmon-test.bin 0644 0 0"
 	echo "file /etc/vmon-test.sha256 $stage/vmon-test.sha256 0644 0 0"
 	echo "file /etc/vmon-test.md5 $stage/vmon-test.md5 0644 0 0"
+	echo "file /usr/bin/vsock $stage/vsock 0755 0 0"
 }
 
 build_initramfs() {
@@ -216,6 +224,8 @@ build_initramfs() {
 
 	# gen_init_cpio writes root-owned entries and device nodes without needing root.
 	run_logged "$log" cc -O2 -o "$stage/gen_init_cpio" "$kdir/linux/usr/gen_init_cpio.c"
+	# The guest's AF_VSOCK tool (busybox has none).
+	run_logged "$log" gcc -static -Os -s -Wall -Wextra -o "$stage/vsock" "$VSOCK_TOOL"
 
 	make_test_file "$stage/vmon-test.bin"
 	echo "$(file_sha "$stage/vmon-test.bin")  /etc/vmon-test.bin" >"$stage/vmon-test.sha256"
@@ -237,7 +247,7 @@ main() {
 	local khash ihash kdir idir f
 	[ -r "$LINUX_TARBALL" ] || die "$LINUX_TARBALL missing (run scripts/install-deps.sh)"
 	[ -x "$BUSYBOX_BIN" ] || die "$BUSYBOX_BIN missing (run scripts/install-deps.sh)"
-	for f in "$FRAGMENT" "$INIT_SCRIPT" "$UDHCPC_SCRIPT"; do
+	for f in "$FRAGMENT" "$INIT_SCRIPT" "$UDHCPC_SCRIPT" "$VSOCK_TOOL"; do
 		[ -r "$f" ] || die "$f missing"
 	done
 	LINUX_VERSION=$(pkg_version "$LINUX_PKG")

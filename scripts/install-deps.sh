@@ -10,6 +10,8 @@ PKGS=(
   zlib1g-dev liblzma-dev liblz4-dev libzstd-dev
   # tests
   python3 python3-pytest
+  # virtio-net tests (ip netns, ip tuntap)
+  iproute2
   # default guest: kernel from linux-source-6.12, busybox initramfs
   linux-source-6.12 busybox-static bc flex bison libelf-dev libssl-dev cpio xz-utils kmod dwarves lz4
   # disk images and firmware

@@ -7,6 +7,8 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "devices/virtio/blk_image.h"
+#include "net/net_opts.h"
+#include "net/net_tap.h"
 
 static const char run_usage[] =
     "Usage: vmon run [--kernel PATH | --firmware PATH] [OPTIONS]\n"
@@ -21,10 +23,11 @@ static const char run_usage[] =
     "  -i, --initrd PATH       initial ramdisk\n"
     "  -c, --cmdline STR       kernel command line (default \"" VM_DEFAULT_CMDLINE "\")\n"
     "      --module PATH[,ARGS]  a Multiboot module (repeatable; --initrd is module 0)\n"
-    "      --kernel-decompress host|guest\n"
-    "                          who decompresses a bzImage's kernel: vmon, which then\n"
-    "                          starts it at its 64-bit entry (default; gzip, xz, lz4,\n"
-    "                          zstd), or the bzImage's own decompressor in the guest\n"
+    "      --decompress host|guest\n"
+    "                          who decompresses a bzImage's kernel and a compressed\n"
+    "                          initrd: vmon (default; gzip, xz, lz4, zstd; the kernel\n"
+    "                          then starts at its 64-bit entry), or the guest (the\n"
+    "                          bzImage's decompressor, the kernel's initramfs code)\n"
     "\n"
     "Firmware:\n"
     "      --firmware PATH     BIOS image mapped below 4 GiB; the vCPU starts at its\n"
@@ -46,6 +49,27 @@ static const char run_usage[] =
     "                          windows described in ACPI\n"
     "      --rng on|off        virtio-rng entropy device fed by the host's getrandom\n"
     "                          (default on)\n"
+    "      --net user[,hostfwd=RULE]...[,mac=MAC]\n"
+    "      --net tap,ifname=NAME[,mac=MAC]\n"
+    "                          a virtio-net NIC (repeatable, up to 4: eth0, eth1, ...).\n"
+    "                          user: NAT through libslirp, no privileges; the guest\n"
+    "                          gets 10.0.2.15 by DHCP, the host is 10.0.2.2, DNS\n"
+    "                          10.0.2.3. RULE forwards a host port to the guest:\n"
+    "                          [tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT\n"
+    "                          (host address any, guest 10.0.2.15 by default).\n"
+    "                          tap: the existing TAP device NAME. MAC default\n"
+    "                          52:54:00:12:34:56, :57, ... (see docs/NET.md)\n"
+    "      --console serial|virtio\n"
+    "                          the device stdin/stdout are connected to: COM1 (ttyS0,\n"
+    "                          default) or virtio-console (hvc0; the default command\n"
+    "                          line becomes \"" VM_DEFAULT_CMDLINE_VIRTIO_CONSOLE "\"; COM1 output is\n"
+    "                          dropped)\n"
+    "      --vsock cid=N,uds=PATH\n"
+    "                          virtio-vsock with guest CID N (>= 3). A host program\n"
+    "                          connects to the Unix socket PATH and sends\n"
+    "                          \"CONNECT <port>\\n\" to reach guest port <port> (answer:\n"
+    "                          \"OK <host port>\\n\"); a guest connection to CID 2 port P\n"
+    "                          goes to the Unix socket PATH_P (see docs/VIRTIO.md)\n"
     "\n"
     "Machine:\n"
     "  -m, --mem SIZE          guest RAM, with K/M/G suffix (default 256M)\n"
@@ -62,8 +86,9 @@ static const char run_usage[] =
     "  -v, --verbose           more diagnostics on stderr\n"
     "  -h, --help              show this help\n"
     "\n"
-    "Console: the guest's COM1 is wired to stdin/stdout. On a terminal, vmon puts\n"
-    "it in raw mode while the VM runs; press Ctrl-A then x to quit.\n"
+    "Console: the guest's COM1 (hvc0 with --console virtio) is wired to\n"
+    "stdin/stdout. On a terminal, vmon puts it in raw mode while the VM runs;\n"
+    "press Ctrl-A then x to quit.\n"
     "\n"
     "Exit status:\n"
     "  0        the guest powered off (or rebooted, with --on-reboot exit)\n"
@@ -75,7 +100,7 @@ static const char run_usage[] =
 
 enum {
     OPT_ON_REBOOT = 256,
-    OPT_KERNEL_DECOMPRESS,
+    OPT_DECOMPRESS,
     OPT_STATS,
     OPT_FIRMWARE,
     OPT_BOOT_TIMEOUT,
@@ -84,6 +109,9 @@ enum {
     OPT_DISK,
     OPT_VIRTIO_TRANSPORT,
     OPT_RNG,
+    OPT_NET,
+    OPT_CONSOLE,
+    OPT_VSOCK,
 };
 
 static const struct option run_options[] = {
@@ -94,7 +122,7 @@ static const struct option run_options[] = {
     { "cpus", required_argument, NULL, 'n' },
     { "accel", required_argument, NULL, 'a' },
     { "on-reboot", required_argument, NULL, OPT_ON_REBOOT },
-    { "kernel-decompress", required_argument, NULL, OPT_KERNEL_DECOMPRESS },
+    { "decompress", required_argument, NULL, OPT_DECOMPRESS },
     { "stats", no_argument, NULL, OPT_STATS },
     { "firmware", required_argument, NULL, OPT_FIRMWARE },
     { "boot-timeout", required_argument, NULL, OPT_BOOT_TIMEOUT },
@@ -103,6 +131,9 @@ static const struct option run_options[] = {
     { "disk", required_argument, NULL, OPT_DISK },
     { "virtio-transport", required_argument, NULL, OPT_VIRTIO_TRANSPORT },
     { "rng", required_argument, NULL, OPT_RNG },
+    { "net", required_argument, NULL, OPT_NET },
+    { "console", required_argument, NULL, OPT_CONSOLE },
+    { "vsock", required_argument, NULL, OPT_VSOCK },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -280,6 +311,156 @@ static enum cli_parse_result parse_disk(char *arg, struct vm_config *cfg)
     return CLI_PARSE_OK;
 }
 
+/* --vsock cid=N,uds=PATH. The socket itself is created with the device
+ * (devices/virtio/virtio_vsock.h), which refuses a PATH in use. */
+static enum cli_parse_result parse_vsock(char *arg, struct vm_config *cfg)
+{
+    struct vm_vsock v = { .enabled = true };
+    bool have_cid = false;
+    char *save = NULL;
+    if (cfg->vsock.enabled) {
+        log_error("--vsock: given twice (one vsock device per VM)");
+        return CLI_PARSE_ERROR;
+    }
+    for (char *kv = strtok_r(arg, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        if (eq)
+            *eq = 0;
+        if (eq && !strcmp(kv, "cid")) {
+            if (!parse_u64(eq + 1, &v.cid) || v.cid < 3 || v.cid > 0xfffffffeull) {
+                log_error("--vsock: cid=%s is not a CID from 3 to 4294967294", eq + 1);
+                return CLI_PARSE_ERROR;
+            }
+            have_cid = true;
+        } else if (eq && !strcmp(kv, "uds") && eq[1]) {
+            v.uds = eq + 1;
+        } else {
+            log_error("--vsock: '%s' is not cid=N or uds=PATH (--vsock cid=N,uds=PATH)", kv);
+            return CLI_PARSE_ERROR;
+        }
+    }
+    if (!have_cid || !v.uds) {
+        log_error("--vsock: both cid=N and uds=PATH are needed (--vsock cid=N,uds=PATH)");
+        return CLI_PARSE_ERROR;
+    }
+    cfg->vsock = v;
+    return CLI_PARSE_OK;
+}
+
+/* One KEY=VALUE of --net TYPE,... */
+static enum cli_parse_result parse_net_opt(const char *type, char *kv, struct vm_net *n)
+{
+    char err[200];
+    char *eq = strchr(kv, '=');
+    if (eq)
+        *eq = 0;
+    const char *v = eq ? eq + 1 : "";
+    if (eq && !strcmp(kv, "mac")) {
+        if (net_parse_mac(v, n->mac, err, sizeof(err)) == 0)
+            return CLI_PARSE_OK;
+        log_error("--net %s: mac=%s", type, err);
+    } else if (eq && n->type == VM_NET_USER && !strcmp(kv, "hostfwd")) {
+        if (n->nhostfwd == VM_MAX_HOSTFWD) {
+            log_error("--net user: at most %d hostfwd rules", VM_MAX_HOSTFWD);
+            return CLI_PARSE_ERROR;
+        }
+        if (net_parse_hostfwd(v, &n->hostfwd[n->nhostfwd], err, sizeof(err)) == 0) {
+            n->nhostfwd++;
+            return CLI_PARSE_OK;
+        }
+        log_error("--net user: hostfwd=%s", err);
+    } else if (eq && n->type == VM_NET_TAP && !strcmp(kv, "ifname") && *v) {
+        n->ifname = v;
+        return CLI_PARSE_OK;
+    } else {
+        log_error("--net %s: unknown or empty option '%s' (%s)", type, kv,
+                  n->type == VM_NET_USER ? "user takes hostfwd=RULE and mac=MAC"
+                                         : "tap takes ifname=NAME and mac=MAC");
+    }
+    return CLI_PARSE_ERROR;
+}
+
+/* Whether every forward's host port can be bound and the TAP opens. */
+static enum cli_parse_result check_net(struct vm_net *n)
+{
+    char err[256];
+    for (unsigned i = 0; i < n->nhostfwd; i++) {
+        if (net_hostfwd_check(&n->hostfwd[i], err, sizeof(err)) < 0) {
+            log_error("--net user: hostfwd: %s", err);
+            return CLI_PARSE_ERROR;
+        }
+    }
+    if (n->type == VM_NET_TAP) {
+        n->tap_fd = net_tap_open(n->ifname, err, sizeof(err));
+        if (n->tap_fd < 0) {
+            log_error("--net tap,ifname=%s: %s", n->ifname, err);
+            return CLI_PARSE_ERROR;
+        }
+    }
+    return CLI_PARSE_OK;
+}
+
+/* Whether one of n's forwards takes a host port an earlier one takes. */
+static bool net_hostfwd_clash(const struct vm_config *cfg, const struct vm_net *n)
+{
+    for (unsigned i = 0; i < n->nhostfwd; i++) {
+        const struct net_hostfwd *a = &n->hostfwd[i];
+        for (unsigned k = 0; k <= cfg->nnets; k++) {
+            const struct vm_net *o = k < cfg->nnets ? &cfg->nets[k] : n;
+            unsigned end = k < cfg->nnets ? o->nhostfwd : i;
+            for (unsigned j = 0; j < end; j++) {
+                const struct net_hostfwd *b = &o->hostfwd[j];
+                if (a->udp == b->udp && a->host_port == b->host_port &&
+                    (a->host_addr == b->host_addr || !a->host_addr || !b->host_addr)) {
+                    log_error("--net user: hostfwd: host %s port %u is forwarded twice",
+                              a->udp ? "UDP" : "TCP", a->host_port);
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+/* --net user[,hostfwd=RULE]...[,mac=MAC] | tap,ifname=NAME[,mac=MAC] */
+static enum cli_parse_result parse_net(char *arg, struct vm_config *cfg)
+{
+    if (cfg->nnets == VM_MAX_NICS) {
+        log_error("--net: at most %d NICs", VM_MAX_NICS);
+        return CLI_PARSE_ERROR;
+    }
+    struct vm_net n = { .tap_fd = -1 };
+    net_default_mac(cfg->nnets, n.mac);
+    char *save = NULL;
+    char *type = strtok_r(arg, ",", &save);
+    if (type && !strcmp(type, "user")) {
+        n.type = VM_NET_USER;
+    } else if (type && !strcmp(type, "tap")) {
+        n.type = VM_NET_TAP;
+    } else {
+        log_error("--net: unknown network type '%s' (user or tap)", type ? type : "");
+        return CLI_PARSE_ERROR;
+    }
+    for (char *kv = strtok_r(NULL, ",", &save); kv; kv = strtok_r(NULL, ",", &save))
+        if (parse_net_opt(type, kv, &n) != CLI_PARSE_OK)
+            return CLI_PARSE_ERROR;
+    if (n.type == VM_NET_TAP && !n.ifname) {
+        log_error("--net tap: ifname=NAME is needed (--net tap,ifname=NAME[,mac=MAC])");
+        return CLI_PARSE_ERROR;
+    }
+    for (unsigned i = 0; i < cfg->nnets; i++) {
+        if (!memcmp(cfg->nets[i].mac, n.mac, 6)) {
+            log_error("--net %s: MAC %02x:%02x:%02x:%02x:%02x:%02x is already eth%u's", type,
+                      n.mac[0], n.mac[1], n.mac[2], n.mac[3], n.mac[4], n.mac[5], i);
+            return CLI_PARSE_ERROR;
+        }
+    }
+    if (net_hostfwd_clash(cfg, &n) || check_net(&n) != CLI_PARSE_OK)
+        return CLI_PARSE_ERROR;
+    cfg->nets[cfg->nnets++] = n;
+    return CLI_PARSE_OK;
+}
+
 static enum cli_parse_result parse_one(int opt, const char *arg, struct vm_config *cfg)
 {
     uint64_t v;
@@ -322,12 +503,12 @@ static enum cli_parse_result parse_one(int opt, const char *arg, struct vm_confi
         }
         break;
     case OPT_STATS: cfg->stats = true; break;
-    case OPT_KERNEL_DECOMPRESS:
+    case OPT_DECOMPRESS:
         if (strcmp(arg, "host") && strcmp(arg, "guest")) {
-            log_error("--kernel-decompress: '%s' is not host or guest", arg);
+            log_error("--decompress: '%s' is not host or guest", arg);
             return CLI_PARSE_ERROR;
         }
-        cfg->kernel_decompress_guest = !strcmp(arg, "guest");
+        cfg->decompress_in_guest = !strcmp(arg, "guest");
         break;
     case OPT_FIRMWARE: cfg->firmware = arg; break;
     case OPT_BOOT_TIMEOUT:
@@ -360,6 +541,18 @@ static enum cli_parse_result parse_one(int opt, const char *arg, struct vm_confi
         cfg->no_rng = !on;
         break;
     }
+    case OPT_CONSOLE:
+        if (!strcmp(arg, "serial"))
+            cfg->console = VM_CONSOLE_SERIAL;
+        else if (!strcmp(arg, "virtio"))
+            cfg->console = VM_CONSOLE_VIRTIO;
+        else {
+            log_error("--console: '%s' is not one of serial, virtio", arg);
+            return CLI_PARSE_ERROR;
+        }
+        break;
+    case OPT_VSOCK: return parse_vsock((char *)arg, cfg);
+    case OPT_NET: return parse_net((char *)arg, cfg);
     case 'v': log_set_level(LOG_DEBUG); break;
     default: return CLI_PARSE_ERROR;
     }
@@ -371,7 +564,7 @@ enum cli_parse_result cli_parse_run(int argc, char **argv, struct vm_config *cfg
     memset(cfg, 0, sizeof(*cfg));
     cfg->mem_size = VM_DEFAULT_MEM;
     cfg->ncpus = 1;
-    cfg->cmdline = VM_DEFAULT_CMDLINE;
+    cfg->cmdline = NULL; /* the default depends on --console */
     cfg->accel = VM_ACCEL_AUTO;
     cfg->boot_timeout = VM_DEFAULT_BOOT_TIMEOUT;
     opterr = 0;
@@ -401,6 +594,9 @@ enum cli_parse_result cli_parse_run(int argc, char **argv, struct vm_config *cfg
         log_error("unexpected argument '%s' (try 'vmon run --help')", argv[optind]);
         return CLI_PARSE_ERROR;
     }
+    if (!cfg->cmdline)
+        cfg->cmdline = cfg->console == VM_CONSOLE_VIRTIO ? VM_DEFAULT_CMDLINE_VIRTIO_CONSOLE
+                                                         : VM_DEFAULT_CMDLINE;
     if (cfg->nmodules && !cfg->kernel) {
         log_error("--module: needs a Multiboot --kernel");
         return CLI_PARSE_ERROR;

@@ -33,6 +33,11 @@ struct cpu_vm_env {
     /* For backends without their own interrupt controller (has_irqchip is
      * false): the machine's user-space LAPICs, as the CPU sees them. */
     const struct cpu_intc *intc;
+    /* kvm: this host's KVM emulates guest kernel code instruction by
+     * instruction and sends what it cannot do to vmon's fallback
+     * (kvm_probe said so): CPUID then offers only what that fallback
+     * emulates (no AVX, AVX-512, AMX or their XSAVE states). */
+    bool kvm_emulates_kernel;
 };
 
 /* Why vcpu_run returned. */

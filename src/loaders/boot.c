@@ -13,7 +13,7 @@
 #include "loaders/e820.h"
 #include "loaders/elf_kernel.h"
 #include "loaders/initrd.h"
-#include "loaders/kernel_unpack.h"
+#include "loaders/decompress.h"
 #include "loaders/pvh.h"
 #include "machine/layout.h"
 
@@ -25,6 +25,9 @@ struct boot_plan {
     const uint8_t *elf;        /* format == ELF or BZIMAGE_UNPACKED: the ELF file */
     size_t elf_len;
     uint8_t *unpacked;         /* format == BZIMAGE_UNPACKED: owned, freed at the end */
+    const uint8_t *initrd;     /* the initrd as the guest gets it */
+    size_t initrd_len;
+    uint8_t *initrd_unpacked;  /* owned when vmon decompressed it */
     uint32_t pvh_entry;        /* kind == PVH32 */
     uint64_t initrd_addr_max;  /* highest byte the initrd may use */
     uint64_t cmdline_max;      /* longest command line, excluding NUL */
@@ -66,8 +69,8 @@ static int boot_plan_elf(struct boot_plan *p, const struct guest_mem *m,
 static int boot_plan_unpacked(struct boot_plan *p, const struct guest_mem *m,
                               const struct boot_config *c)
 {
-    int r = kernel_unpack(c->kernel, c->kernel_len, &p->bz, m->ram_size, &p->unpacked,
-                          &p->elf_len);
+    int r = decompress_kernel(c->kernel, c->kernel_len, &p->bz, m->ram_size, &p->unpacked,
+                              &p->elf_len);
     if (r) {
         log_debug("boot: the bzImage's kernel stays compressed (%s); its decompressor runs",
                   r == -ENOTSUP ? "a format vmon does not unpack" : "unpacking failed");
@@ -113,6 +116,26 @@ static int boot_plan_bzimage(struct boot_plan *p, const struct guest_mem *m,
     return 0;
 }
 
+/* The initrd as the guest gets it: decompressed here when it is one
+ * compressed stream vmon decodes (and BOOT_UNPACK_HOST), else as it is. */
+static void boot_plan_initrd(struct boot_plan *p, const struct guest_mem *m,
+                             const struct boot_config *c)
+{
+    p->initrd = c->initrd;
+    p->initrd_len = c->initrd_len;
+    if (c->unpack != BOOT_UNPACK_HOST)
+        return;
+    int r = decompress_initrd(c->initrd, c->initrd_len, m->ram_size, &p->initrd_unpacked,
+                              &p->initrd_len);
+    if (r) {
+        p->initrd_len = c->initrd_len;
+        if (r != -ENOTSUP)
+            log_debug("boot: the initrd stays compressed (%s)", strerror(-r));
+        return;
+    }
+    p->initrd = p->initrd_unpacked;
+}
+
 static int boot_plan_inputs(struct boot_plan *p, const struct guest_mem *m,
                             const struct boot_config *c, char *err, size_t errlen)
 {
@@ -127,15 +150,16 @@ static int boot_plan_inputs(struct boot_plan *p, const struct guest_mem *m,
     if (c->initrd) {
         if (c->initrd_len == 0)
             return boot_err(err, errlen, -EINVAL, "initrd: file is empty");
+        boot_plan_initrd(p, m, c);
         struct initrd_limits lim = {
             .addr_max = p->initrd_addr_max,
             .kernel_start = p->res.kernel_start,
             .kernel_end = p->res.kernel_end,
         };
-        int r = initrd_place(m, c->initrd_len, &lim, &p->res.initrd_addr, err, errlen);
+        int r = initrd_place(m, p->initrd_len, &lim, &p->res.initrd_addr, err, errlen);
         if (r)
             return r;
-        p->res.initrd_size = c->initrd_len;
+        p->res.initrd_size = p->initrd_len;
     }
     if (c->rng_seed_len > BOOT_RNG_SEED_MAX || (c->rng_seed_len && !c->rng_seed))
         return boot_err(err, errlen, -EINVAL, "rng seed: %zu bytes (at most %d, non-NULL)",
@@ -173,7 +197,7 @@ static int boot_write(struct boot_plan *p, struct guest_mem *m, const struct boo
     /* cmdline_len < LAYOUT_CMDLINE_MAX, so strnlen stopped at the NUL. */
     r = gmem_write(m, LAYOUT_CMDLINE, cmdline, p->cmdline_len + 1);
     if (!r && p->res.initrd_size)
-        r = gmem_write(m, p->res.initrd_addr, c->initrd, p->res.initrd_size);
+        r = gmem_write(m, p->res.initrd_addr, p->initrd, p->res.initrd_size);
     if (r)
         return boot_err(err, errlen, r, "boot: writing the kernel's data to guest RAM failed");
 
@@ -238,6 +262,7 @@ int boot_load_linux(struct guest_mem *m, const struct boot_config *c, struct x86
     if (!r)
         r = boot_write(&p, m, c, bsp, err, errlen);
     free(p.unpacked);
+    free(p.initrd_unpacked);
     if (r)
         return r;
     static const char *const format_names[] = {

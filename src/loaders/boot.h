@@ -5,7 +5,8 @@
  * Formats (detected from the file, never from its name):
  *   - bzImage, boot protocol 2.12+ with XLF_KERNEL_64: 64-bit entry; or,
  *     with BOOT_UNPACK_HOST, the kernel ELF inside it, decompressed by vmon,
- *     at its 64-bit entry (the setup header still goes to the zero page).
+ *     at its 64-bit entry (the setup header still goes to the zero page),
+ *     and the initrd decompressed as well.
  *   - ELF64 x86-64 (vmlinux): PT_LOAD segments at p_paddr; 64-bit entry at
  *     the physical e_entry, or the 32-bit PVH entry when the file has a
  *     XEN_ELFNOTE_PHYS32_ENTRY note (see boot_config.entry).
@@ -32,9 +33,10 @@ enum boot_entry {
     BOOT_ENTRY_PVH,      /* the PVH entry; an error if there is none */
 };
 
-/* Who decompresses a bzImage's kernel (loaders/kernel_unpack.h). */
+/* Who decompresses a bzImage's kernel and a compressed initrd
+ * (loaders/decompress.h). */
 enum boot_unpack {
-    BOOT_UNPACK_GUEST = 0, /* its own decompressor, in the guest */
+    BOOT_UNPACK_GUEST = 0, /* the guest: the bzImage's decompressor, the kernel's initramfs code */
     BOOT_UNPACK_HOST,      /* vmon, when it knows the format; else the guest */
 };
 

@@ -8,6 +8,7 @@
 
 #include "acpi/acpi.h"
 #include "acpi/acpi_loader.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "devices/pci/pci_bus.h"
 #include "devices/virtio/virtio_dev.h"
@@ -428,6 +429,26 @@ static int boot_is_multiboot(const struct vm_config *cfg, const struct boot_file
     return r;
 }
 
+#define BOOT_NOXSAVE "noxsave "
+
+/* The command line a Linux kernel gets. On a host whose KVM emulates guest
+ * kernel code (kvm_probe), CPUID cannot hide AVX and AVX-512 from the guest
+ * (that KVM answers CPUID from the host's features, whatever vmon sets), and
+ * a kernel that picks AVX-512 routines meets instructions neither the host's
+ * emulator nor vmon's fallback runs: "noxsave" makes Linux use FXSAVE and
+ * leave the vector extensions alone. It goes first, before any " -- " that
+ * starts init's arguments. */
+static const char *boot_linux_cmdline(struct vm *vm, const struct boot_files *f, char *buf,
+                                      size_t len)
+{
+    const char *cmdline = vm->cfg->cmdline ? vm->cfg->cmdline : "";
+    if (!vm->kvm_emulates_kernel || !bzimage_detect(f->kernel, f->kernel_len) ||
+        strstr(cmdline, "noxsave"))
+        return cmdline;
+    snprintf(buf, len, "%s%s", BOOT_NOXSAVE, cmdline);
+    return buf;
+}
+
 int boot_setup(struct vm *vm, const struct boot_files *f, struct x86_state *bsp, char *err,
                size_t errlen)
 {
@@ -459,17 +480,21 @@ int boot_setup(struct vm *vm, const struct boot_files *f, struct x86_state *bsp,
         snprintf(err, errlen, "cannot read host randomness for the guest's RNG seed");
         return -EIO;
     }
+    char cmdline[LAYOUT_CMDLINE_MAX + sizeof(BOOT_NOXSAVE)];
     struct boot_config bc = {
         .kernel = f->kernel, .kernel_len = f->kernel_len,
         .initrd = f->initrd, .initrd_len = f->initrd_len,
-        .cmdline = vm->cfg->cmdline,
+        .cmdline = boot_linux_cmdline(vm, f, cmdline, sizeof(cmdline)),
         .rng_seed = seed, .rng_seed_len = sizeof(seed),
         .acpi_rsdp = rsdp,
         .entry = BOOT_ENTRY_AUTO,
-        .unpack = vm->cfg->kernel_decompress_guest ? BOOT_UNPACK_GUEST : BOOT_UNPACK_HOST,
+        .unpack = vm->cfg->decompress_in_guest ? BOOT_UNPACK_GUEST : BOOT_UNPACK_HOST,
     };
     char lerr[200];
     rc = boot_load_linux(&vm->mem, &bc, bsp, NULL, lerr, sizeof(lerr));
+    if (!rc && bc.cmdline == cmdline)
+        log_warn("kvm: this host's KVM shows the guest its own AVX/AVX-512 whatever vmon's CPUID "
+                 "says; adding \"noxsave\" to the kernel command line");
     if (rc)
         snprintf(err, errlen, "%s (--kernel %s%s%s)", lerr, vm->cfg->kernel,
                  vm->cfg->initrd ? ", --initrd " : "", vm->cfg->initrd ? vm->cfg->initrd : "");

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "net/net_opts.h"
+
 enum vm_accel { VM_ACCEL_AUTO, VM_ACCEL_KVM, VM_ACCEL_EMU };
 enum vm_on_reboot { VM_REBOOT_EXIT, VM_REBOOT_RESTART };
 
@@ -44,11 +46,39 @@ enum vm_virtio_transport { VM_VIRTIO_PCI, VM_VIRTIO_MMIO };
 
 #define VM_MAX_DISKS 8
 
+/* --net user[,hostfwd=...][,mac=...] | tap,ifname=NAME[,mac=...]
+ * (virtio-net, docs/NET.md). The parser checks the forwards' host ports and
+ * opens the TAP, so bad input is reported before the VM starts; tap_fd
+ * lives as long as the process. */
+enum vm_net_type { VM_NET_USER, VM_NET_TAP };
+#define VM_MAX_NICS 4
+#define VM_MAX_HOSTFWD 16
+struct vm_net {
+    enum vm_net_type type;
+    uint8_t mac[6];
+    const char *ifname;       /* tap */
+    int tap_fd;               /* tap: open and configured (net/net_tap.h) */
+    struct net_hostfwd hostfwd[VM_MAX_HOSTFWD]; /* user */
+    unsigned nhostfwd;
+};
+
+/* --console: the device stdin/stdout are connected to (docs/VIRTIO.md). */
+enum vm_console { VM_CONSOLE_SERIAL, VM_CONSOLE_VIRTIO };
+
+/* --vsock cid=N,uds=PATH (virtio-vsock, Firecracker's host model: host
+ * programs reach the guest through the Unix socket PATH, the guest reaches
+ * host port P at PATH_P). */
+struct vm_vsock {
+    bool enabled;
+    uint64_t cid;      /* the guest's CID, >= 3 */
+    const char *uds;
+};
+
 struct vm_config {
     const char *kernel;
     const char *initrd;
     const char *cmdline;
-    bool kernel_decompress_guest; /* --kernel-decompress guest: the bzImage's own decompressor */
+    bool decompress_in_guest;   /* --decompress guest: the guest unpacks its kernel and initrd */
     uint64_t mem_size;
     unsigned ncpus;
     enum vm_accel accel;
@@ -66,10 +96,15 @@ struct vm_config {
     unsigned ndisks;
     enum vm_virtio_transport virtio_transport;
     bool no_rng;                        /* --rng off (virtio-rng is on by default) */
+    enum vm_console console;            /* --console serial|virtio */
+    struct vm_vsock vsock;              /* --vsock */
+    struct vm_net nets[VM_MAX_NICS];    /* --net: eth0, eth1, ... in order */
+    unsigned nnets;
 };
 
 #define VM_DEFAULT_MEM (256ull << 20)
 #define VM_DEFAULT_CMDLINE "console=ttyS0"
+#define VM_DEFAULT_CMDLINE_VIRTIO_CONSOLE "console=hvc0" /* with --console virtio */
 #define VM_MAX_CPUS 64
 #define VM_DEFAULT_FIRMWARE "/usr/share/seabios/bios-microvm.bin"
 #define VM_DEFAULT_BOOT_TIMEOUT 5

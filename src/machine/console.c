@@ -1,7 +1,9 @@
+/* The console front end; see console.h. */
 #include "machine/console.h"
 
 #include <errno.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #define CTRL_A 0x01
@@ -12,6 +14,7 @@ void console_init(struct console *c, int in_fd, int out_fd)
     c->in_fd = in_fd;
     c->out_fd = out_fd;
     c->is_tty = isatty(in_fd);
+    c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 }
 
 int console_start(struct console *c)
@@ -40,6 +43,19 @@ void console_restore(struct console *c)
         tcsetattr(c->in_fd, TCSAFLUSH, &c->saved);
         c->raw = false;
     }
+}
+
+void console_destroy(struct console *c)
+{
+    console_restore(c);
+    if (c->wake_fd >= 0)
+        close(c->wake_fd);
+    c->wake_fd = -1;
+}
+
+void console_set_port(struct console *c, const struct console_port *port)
+{
+    c->port = port ? *port : (struct console_port){ 0 };
 }
 
 ssize_t console_write(void *ctx, const uint8_t *buf, size_t len)
@@ -101,4 +117,45 @@ enum console_input console_read(struct console *c)
             console_push(c, b);
     }
     return CONSOLE_INPUT_NONE;
+}
+
+void console_feed(struct console *c)
+{
+    if (!c->npending || !c->port.receive)
+        return;
+    size_t taken = c->port.receive(c->port.ctx, c->pending, c->npending);
+    if (taken > c->npending)
+        taken = c->npending;
+    memmove(c->pending, c->pending + taken, c->npending - taken);
+    c->npending -= taken;
+}
+
+void console_wake(void *ctx)
+{
+    struct console *c = ctx;
+    uint64_t one = 1;
+    if (c->wake_fd >= 0) {
+        ssize_t n = write(c->wake_fd, &one, sizeof(one));
+        (void)n;
+    }
+}
+
+void console_clear_wake(struct console *c)
+{
+    uint64_t v;
+    if (c->wake_fd >= 0) {
+        ssize_t n = read(c->wake_fd, &v, sizeof(v));
+        (void)n;
+    }
+}
+
+int console_poll_fd(const struct console *c)
+{
+    return c->in_eof || c->npending == sizeof(c->pending) ? -1 : c->in_fd;
+}
+
+int console_poll_timeout(const struct console *c)
+{
+    bool woken = c->port.receive && c->port.wakes && c->wake_fd >= 0;
+    return c->npending && !woken ? CONSOLE_RETRY_MS : -1;
 }

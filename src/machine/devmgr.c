@@ -4,12 +4,16 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "machine/console.h"
 #include "machine/intc.h"
 #include "machine/layout.h"
 #include "machine/vm.h"
+#include "net/net_slirp.h"
+#include "net/net_tap.h"
 
 static uint64_t devmgr_now_ns(void *ctx)
 {
@@ -36,6 +40,11 @@ static int devmgr_register(struct bus *b, uint64_t base, uint64_t len,
             return rc_;                                                                       \
     } while (0)
 
+static size_t devmgr_uart_input(void *ctx, const uint8_t *buf, size_t len)
+{
+    return uart_receive(ctx, buf, len);
+}
+
 static int devmgr_legacy(struct devmgr *d, struct vm *vm, const struct irq_chip *irqchip,
                          char *err, size_t errlen)
 {
@@ -44,6 +53,8 @@ static int devmgr_legacy(struct devmgr *d, struct vm *vm, const struct irq_chip 
         return -ENOMEM;
     d->have_uart = true;
     REG(&vm->pio, PORT_COM1, UART_IO_LEN, &uart_ops, &d->com1, "com1");
+    if (vm->cfg->console == VM_CONSOLE_SERIAL)
+        console_set_port(vm->console, &(struct console_port){ devmgr_uart_input, &d->com1, false });
 
     struct irq_line kbd_irq = { irqchip, GSI_I8042_KBD }, aux_irq = { irqchip, 12 };
     if (i8042_init(&d->kbc, &kbd_irq, &aux_irq, &vm->ctl) < 0)
@@ -52,10 +63,19 @@ static int devmgr_legacy(struct devmgr *d, struct vm *vm, const struct irq_chip 
     REG(&vm->pio, PORT_I8042 + I8042_DATA_OFF, 1, &i8042_ops, &d->kbc, "i8042-data");
     REG(&vm->pio, PORT_I8042 + I8042_CMD_OFF, 1, &i8042_cmd_ops, &d->kbc, "i8042-cmd");
 
+    /* The RTC's interrupts run on the timer service; under kvm, whose
+     * in-kernel irqchip keeps its own timers, nothing has created it yet. */
+    if (!d->have_timers) {
+        if (timer_queue_init(&d->timers, &d->clock) < 0)
+            return -ENOMEM;
+        d->have_timers = true;
+    }
+    struct irq_line rtc_irq = { irqchip, GSI_RTC };
     struct rtc_config rc = {
         .now_ns = devmgr_now_ns, .clock_ctx = &d->clock,
         .ram_below_4g = vm->mem.region[0].size,
         .ram_above_4g = vm->mem.nregions > 1 ? vm->mem.region[1].size : 0,
+        .timers = &d->timers, .irq = &rtc_irq,
     };
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -172,7 +192,7 @@ static int devmgr_firmware(struct devmgr *d, struct vm *vm, char *err, size_t er
  * 16-23 and the I/O APIC has 24 pins, so nothing above the PCI range is
  * left). Edge-triggered, active high, like every ISA interrupt: the ACPI
  * description needs no source override. */
-static const uint8_t devmgr_mmio_gsi[DEVMGR_MAX_VIRTIO] = { 5, 6, 7, 10, 11, 14, 15, 3, 13 };
+static const uint8_t devmgr_mmio_gsi[] = { 5, 6, 7, 10, 11, 14, 15, 3, 13 };
 
 /* Puts dev on the VM's virtio transport. */
 static int devmgr_virtio_add(struct devmgr *d, struct vm *vm, const struct irq_chip *irqchip,
@@ -186,6 +206,11 @@ static int devmgr_virtio_add(struct devmgr *d, struct vm *vm, const struct irq_c
     int rc;
     if (vm->cfg->virtio_transport == VM_VIRTIO_MMIO) {
         unsigned i = d->nvirtio_acpi;
+        if (i == ARRAY_SIZE(devmgr_mmio_gsi)) {
+            snprintf(err, errlen, "too many virtio-mmio devices (at most %zu; use "
+                     "--virtio-transport pci)", ARRAY_SIZE(devmgr_mmio_gsi));
+            return -ENOSPC;
+        }
         uint64_t base = LAYOUT_VIRTIO_MMIO + i * LAYOUT_VIRTIO_MMIO_SIZE;
         struct irq_line irq = { irqchip, devmgr_mmio_gsi[i] };
         rc = virtio_mmio_init(&v->t.mmio, dev, &irq);
@@ -208,6 +233,93 @@ static int devmgr_virtio_add(struct devmgr *d, struct vm *vm, const struct irq_c
     if (rc < 0)
         snprintf(err, errlen, "no free PCI slot for %s", dev->name);
     return rc < 0 ? rc : 0;
+}
+
+/* The host terminal's size, or 0x0 when stdout is not a terminal. */
+static void devmgr_term_size(const struct console *con, uint16_t *cols, uint16_t *rows)
+{
+    struct winsize ws;
+    *cols = *rows = 0;
+    if (isatty(con->out_fd) && ioctl(con->out_fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col &&
+        ws.ws_row) {
+        *cols = ws.ws_col;
+        *rows = ws.ws_row;
+    }
+}
+
+/* --console virtio: hvc0 gets stdin/stdout; COM1 stays, unconnected. */
+static int devmgr_virtio_console(struct devmgr *d, struct vm *vm, const struct irq_chip *irqchip,
+                                 char *err, size_t errlen)
+{
+    struct chardev out = { console_write, vm->console };
+    struct virtio_console_opts o = { .out = &out, .room = console_wake, .room_ctx = vm->console };
+    devmgr_term_size(vm->console, &o.cols, &o.rows);
+    int rc = virtio_console_init(&d->vcon, &o, &vm->mem);
+    if (rc) {
+        snprintf(err, errlen, "--console virtio: cannot create the device: %s", strerror(-rc));
+        return rc;
+    }
+    d->have_vcon = true;
+    console_set_port(vm->console,
+                     &(struct console_port){ virtio_console_receive, &d->vcon, true });
+    return devmgr_virtio_add(d, vm, irqchip, &d->vcon.vdev, 0x078000, err, errlen);
+}
+
+/* The --net NICs as virtio-net devices, eth0, eth1, ... in order, each with
+ * its backend (a user-mode network of its own, or the TAP the option parser
+ * opened). */
+static int devmgr_net(struct devmgr *d, struct vm *vm, const struct irq_chip *irqchip, char *err,
+                      size_t errlen)
+{
+    const struct vm_config *cfg = vm->cfg;
+    for (unsigned i = 0; i < cfg->nnets; i++) {
+        const struct vm_net *net = &cfg->nets[i];
+        struct virtio_net_opts o = { 0 };
+        char name[16], why[200] = "";
+        snprintf(name, sizeof(name), "eth%u", i);
+        o.name = name;
+        memcpy(o.mac, net->mac, sizeof(o.mac));
+        int rc;
+        if (net->type == VM_NET_TAP) {
+            int fd = fcntl(net->tap_fd, F_DUPFD_CLOEXEC, 0);
+            rc = fd < 0 ? -errno : net_tap_new(fd, &o.be);
+        } else {
+            rc = net_slirp_new(net->hostfwd, net->nhostfwd, &o.be, why, sizeof(why));
+        }
+        if (!rc)
+            rc = virtio_net_init(&d->net[i], &o, &vm->mem);
+        if (rc) {
+            snprintf(err, errlen, "--net %s (%s): %s", net->type == VM_NET_TAP ? "tap" : "user",
+                     name, why[0] ? why : strerror(-rc));
+            return rc;
+        }
+        d->nnet++;
+        rc = devmgr_virtio_add(d, vm, irqchip, &d->net[i].vdev, 0x020000, err, errlen);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* --vsock cid=N,uds=PATH: the device, its listening socket and I/O thread. */
+static int devmgr_vsock(struct devmgr *d, struct vm *vm, const struct irq_chip *irqchip,
+                        char *err, size_t errlen)
+{
+    const struct vm_vsock *cfg = &vm->cfg->vsock;
+    struct virtio_vsock_opts o = { .guest_cid = cfg->cid, .uds_path = cfg->uds };
+    char why[200];
+    int rc = virtio_vsock_init(&d->vsock, &o, &vm->mem, why, sizeof(why));
+    if (rc) {
+        snprintf(err, errlen, "--vsock uds=%s: %s", cfg->uds, why);
+        return rc;
+    }
+    d->have_vsock = true;
+    rc = virtio_vsock_start(&d->vsock);
+    if (rc) {
+        snprintf(err, errlen, "--vsock: cannot start its thread: %s", strerror(-rc));
+        return rc;
+    }
+    return devmgr_virtio_add(d, vm, irqchip, &d->vsock.vdev, 0x078000, err, errlen);
 }
 
 /* The --disk images as virtio-blk devices (one queue per vCPU) and the
@@ -237,9 +349,22 @@ static int devmgr_virtio(struct devmgr *d, struct vm *vm, const struct irq_chip 
         if (rc)
             return rc;
     }
+    int net_rc = devmgr_net(d, vm, irqchip, err, errlen);
+    if (net_rc)
+        return net_rc;
     if (!cfg->no_rng) {
         virtio_rng_init(&d->rng, &vm->mem);
         int rc = devmgr_virtio_add(d, vm, irqchip, &d->rng.vdev, 0xff0000, err, errlen);
+        if (rc)
+            return rc;
+    }
+    if (cfg->console == VM_CONSOLE_VIRTIO) {
+        int rc = devmgr_virtio_console(d, vm, irqchip, err, errlen);
+        if (rc)
+            return rc;
+    }
+    if (cfg->vsock.enabled) {
+        int rc = devmgr_vsock(d, vm, irqchip, err, errlen);
         if (rc)
             return rc;
     }
@@ -255,12 +380,21 @@ static void devmgr_virtio_destroy(struct devmgr *d)
 {
     for (unsigned i = 0; i < d->nblk; i++)
         virtio_blk_destroy(&d->blk[i]);
+    if (d->have_vsock)
+        virtio_vsock_destroy(&d->vsock); /* its thread, then the socket file */
+    d->have_vsock = false;
+    for (unsigned i = 0; i < d->nnet; i++)
+        virtio_net_destroy(&d->net[i]);
+    d->nnet = 0;
     for (unsigned i = 0; i < d->nvirtio; i++) {
         if (d->virtio[i].mmio)
             virtio_mmio_destroy(&d->virtio[i].t.mmio);
         else
             virtio_pci_destroy(&d->virtio[i].t.pci);
     }
+    if (d->have_vcon)
+        virtio_console_destroy(&d->vcon);
+    d->have_vcon = false;
     d->nblk = d->nvirtio = 0;
 }
 
@@ -334,6 +468,8 @@ int devmgr_init(struct devmgr *d, struct vm *vm, const struct irq_chip *irqchip,
                 size_t errlen)
 {
     d->console_out = (struct chardev){ console_write, vm->console };
+    if (vm->cfg->console == VM_CONSOLE_VIRTIO)
+        d->console_out = (struct chardev){ 0 }; /* hvc0 is the console; COM1 output is dropped */
     int rc = devmgr_legacy(d, vm, irqchip, err, errlen);
     if (!rc)
         rc = devmgr_pci(d, vm, irqchip, err, errlen);
@@ -404,11 +540,16 @@ void devmgr_acpi_config(const struct devmgr *d, unsigned ncpus, struct acpi_conf
 
 void devmgr_console_input(struct devmgr *d, struct console *con)
 {
-    size_t taken = uart_receive(&d->com1, con->pending, con->npending);
-    if (taken) {
-        memmove(con->pending, con->pending + taken, con->npending - taken);
-        con->npending -= taken;
-    }
+    (void)d;
+    console_feed(con);
+}
+
+void devmgr_console_resize(struct devmgr *d, struct console *con)
+{
+    uint16_t cols, rows;
+    devmgr_term_size(con, &cols, &rows);
+    if (d->have_vcon && cols && rows)
+        virtio_console_resize(&d->vcon, cols, rows);
 }
 
 _Static_assert(IOAPIC_DEFAULT_BASE == LAYOUT_IOAPIC, "the IOAPIC sits where the MADT says");

@@ -25,7 +25,10 @@
 #include "devices/pci/pci_bus.h"
 #include "devices/pci/pci_host.h"
 #include "devices/virtio/virtio_blk.h"
+#include "devices/virtio/virtio_console.h"
+#include "devices/virtio/virtio_vsock.h"
 #include "devices/virtio/virtio_mmio.h"
+#include "devices/virtio/virtio_net.h"
 #include "devices/virtio/virtio_pci.h"
 #include "devices/virtio/virtio_rng.h"
 #include "machine/config.h"
@@ -35,7 +38,7 @@ struct console;
 
 /* A virtio device on its transport: all virtio-pci functions, or all
  * virtio-mmio windows (--virtio-transport). */
-#define DEVMGR_MAX_VIRTIO (VM_MAX_DISKS + 1)
+#define DEVMGR_MAX_VIRTIO (VM_MAX_DISKS + 3 + VM_MAX_NICS) /* disks, rng, console, vsock, NICs */
 struct devmgr_virtio {
     struct virtio_dev *dev;
     bool mmio;
@@ -76,6 +79,12 @@ struct devmgr {
     struct virtio_blk blk[VM_MAX_DISKS];
     unsigned nblk;
     struct virtio_rng rng;
+    struct virtio_net net[VM_MAX_NICS]; /* --net: eth0, eth1, ... */
+    unsigned nnet;
+    struct virtio_console vcon;  /* --console virtio */
+    bool have_vcon;
+    struct virtio_vsock vsock;   /* --vsock */
+    bool have_vsock;
     struct devmgr_virtio virtio[DEVMGR_MAX_VIRTIO];
     unsigned nvirtio;
     struct acpi_virtio_mmio virtio_acpi[DEVMGR_MAX_VIRTIO]; /* the virtio-mmio windows */
@@ -113,7 +122,11 @@ void devmgr_acpi_config(const struct devmgr *d, unsigned ncpus, struct acpi_conf
  * -ENOSPC. */
 int devmgr_virtio_mmio_cmdline(const struct devmgr *d, char *buf, size_t len);
 
-/* Moves pending console input into the UART, as much as it takes. */
+/* Moves pending console input into the console device (COM1 or
+ * virtio-console), as much as it takes. */
 void devmgr_console_input(struct devmgr *d, struct console *con);
+
+/* The host terminal was resized (SIGWINCH): tells virtio-console. */
+void devmgr_console_resize(struct devmgr *d, struct console *con);
 
 #endif

@@ -54,8 +54,9 @@ static void vm_on_event(void *ctx, enum vm_event ev, int code)
  * to note (printed once the machine is built, so a bad kernel file is
  * reported alone). */
 static const struct cpu_backend *vm_pick_backend(const struct vm_config *cfg, char *note,
-                                                 size_t notelen)
+                                                 size_t notelen, bool *kvm_emulates_kernel)
 {
+    *kvm_emulates_kernel = false;
     char why[200];
     note[0] = 0;
 #ifndef VMON_HAVE_EMU
@@ -73,9 +74,11 @@ static const struct cpu_backend *vm_pick_backend(const struct vm_config *cfg, ch
             log_error("%s", why);
             return NULL;
         }
-        if (r == KVM_PROBE_INCOMPLETE)
+        if (r == KVM_PROBE_INCOMPLETE) {
             snprintf(note, notelen, "warning: %s: guest user space will not run; use --accel emu",
                      why);
+            *kvm_emulates_kernel = true;
+        }
         return &cpu_backend_kvm;
     }
     if (r == KVM_PROBE_OK) {
@@ -135,19 +138,19 @@ static void vm_stop_vcpus(struct vm *vm)
     vm->nthreads = 0;
 }
 
-/* The VMM thread: waits for a stop request, a signal or console input. */
+/* The VMM thread: waits for a stop request, a signal, console input, or
+ * the console device having room for held-back input. */
 static void vm_event_loop(struct vm *vm, int sig_fd)
 {
     struct console *con = vm->console;
     for (;;) {
-        struct pollfd fds[3] = {
+        struct pollfd fds[4] = {
             { .fd = vm->event_fd, .events = POLLIN },
             { .fd = sig_fd, .events = POLLIN },
-            { .fd = con->in_eof ? -1 : con->in_fd, .events = POLLIN },
+            { .fd = console_poll_fd(con), .events = POLLIN },
+            { .fd = con->wake_fd, .events = POLLIN },
         };
-        /* Input the UART could not take yet is retried every 10 ms. */
-        int timeout = con->npending ? 10 : -1;
-        int n = poll(fds, 3, timeout);
+        int n = poll(fds, 4, console_poll_timeout(con));
         if (n < 0 && errno != EINTR)
             break;
         if (fds[0].revents & POLLIN)
@@ -155,11 +158,17 @@ static void vm_event_loop(struct vm *vm, int sig_fd)
         if (fds[1].revents & POLLIN) {
             struct signalfd_siginfo si;
             if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+                if (si.ssi_signo == SIGWINCH) {
+                    devmgr_console_resize(&vm->dev, con);
+                    continue;
+                }
                 log_info("stopping the VM (signal %u)", si.ssi_signo);
                 vm_request_stop(vm, VM_EVENT_POWEROFF, 128 + (int)si.ssi_signo);
                 break;
             }
         }
+        if (fds[3].revents & POLLIN)
+            console_clear_wake(con);
         if (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) {
             if (console_read(con) == CONSOLE_INPUT_QUIT) {
                 vm_request_stop(vm, VM_EVENT_POWEROFF, VM_EXIT_POWEROFF);
@@ -173,6 +182,7 @@ static void vm_event_loop(struct vm *vm, int sig_fd)
 
 static void vm_teardown(struct vm *vm)
 {
+    console_set_port(vm->console, NULL);
     devmgr_stop(&vm->dev);
     for (unsigned i = 0; i < VM_MAX_CPUS; i++)
         if (vm->vcpu[i])
@@ -191,8 +201,8 @@ static void vm_teardown(struct vm *vm)
 /* Builds the machine, runs it until it stops, tears it down. Returns the exit
  * status, or VM_RESTART when the guest rebooted under --on-reboot restart. */
 static int vm_run_once(const struct vm_config *cfg, const struct cpu_backend *backend,
-                       const struct boot_files *files, struct console *con, int sig_fd,
-                       char *note)
+                       bool kvm_emulates_kernel, const struct boot_files *files,
+                       struct console *con, int sig_fd, char *note)
 {
     struct vm *vm = calloc(1, sizeof(*vm));
     if (!vm) {
@@ -201,6 +211,7 @@ static int vm_run_once(const struct vm_config *cfg, const struct cpu_backend *ba
     }
     vm->cfg = cfg;
     vm->backend = backend;
+    vm->kvm_emulates_kernel = kvm_emulates_kernel;
     vm->console = con;
     vm->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     pthread_mutex_init(&vm->lock, NULL);
@@ -219,6 +230,7 @@ static int vm_run_once(const struct vm_config *cfg, const struct cpu_backend *ba
     struct cpu_vm_env env = {
         .mem = &vm->mem, .pio = &vm->pio, .mmio = &vm->mmio, .ctl = &vm->ctl,
         .ncpus = cfg->ncpus, .stop = &vm->stop, .stats = cfg->stats,
+        .kvm_emulates_kernel = kvm_emulates_kernel,
     };
     devmgr_early_init(&vm->dev);
     const struct irq_chip *chip = NULL;
@@ -298,7 +310,9 @@ int vm_run(const struct vm_config *cfg)
         return VM_EXIT_USAGE;
     }
     char note[300];
-    const struct cpu_backend *backend = vm_pick_backend(cfg, note, sizeof(note));
+    bool kvm_emulates_kernel;
+    const struct cpu_backend *backend = vm_pick_backend(cfg, note, sizeof(note),
+                                                        &kvm_emulates_kernel);
     if (!backend) {
         boot_files_free(&files);
         return VM_EXIT_USAGE;
@@ -310,6 +324,8 @@ int vm_run(const struct vm_config *cfg)
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGHUP);
+    if (cfg->console == VM_CONSOLE_VIRTIO)
+        sigaddset(&sigs, SIGWINCH); /* terminal resized: virtio-console's size */
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
     int sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
@@ -319,11 +335,11 @@ int vm_run(const struct vm_config *cfg)
     console_start(&con);
     int status;
     do {
-        status = vm_run_once(cfg, backend, &files, &con, sig_fd, note);
+        status = vm_run_once(cfg, backend, kvm_emulates_kernel, &files, &con, sig_fd, note);
         if (status == VM_RESTART)
             log_info("the guest rebooted; restarting it (--on-reboot restart)");
     } while (status == VM_RESTART);
-    console_restore(&con);
+    console_destroy(&con);
     close(sig_fd);
     boot_files_free(&files);
     return status;

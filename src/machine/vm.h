@@ -26,6 +26,7 @@ struct vm {
     struct vm_control ctl;
     struct console *console;
     struct devmgr dev;
+    bool kvm_emulates_kernel; /* cpu_vm_env.kvm_emulates_kernel */
 
     atomic_int stop;          /* set once: vCPUs leave their run loops */
     int event_fd;             /* wakes the VMM thread when stop is set */

@@ -139,7 +139,10 @@ static bool world_init(struct fuzz_world *w)
     bus_init(&w->mmio, "mmio");
     struct irq_line com1 = { &w->chip, GSI_COM1 }, kbd = { &w->chip, 1 }, aux = { &w->chip, 12 },
                     sci = { &w->chip, GSI_ACPI_SCI };
-    struct rtc_config rc = { fz_now, w, 1700000000ll * 1000000000ll, GiB(1), 0 };
+    struct irq_line rtc_irq = { &w->chip, 8 };
+    struct rtc_config rc = { .now_ns = fz_now, .clock_ctx = w,
+                             .wall_offset_ns = 1700000000ll * 1000000000ll,
+                             .ram_below_4g = GiB(1), .irq = &rtc_irq };
     const struct pci_dev_id id = { .vendor = 0x1af4, .device = 0x1000, .class_code = 0x020000,
                                    .intx_pin = 1 };
     if (uart_init(&w->uart, &com1, &w->out) || i8042_init(&w->kbc, &kbd, &aux, &w->ctl) ||

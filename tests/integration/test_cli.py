@@ -50,8 +50,8 @@ def test_bad_sizes_and_counts(vmon, test_guest):
     one_error_line(run_vmon("run", "--kernel", k, "--cpus", "two"), "--cpus")
     one_error_line(run_vmon("run", "--kernel", k, "--accel", "xen"), "--accel", "xen")
     one_error_line(run_vmon("run", "--kernel", k, "--on-reboot", "panic"), "--on-reboot")
-    one_error_line(run_vmon("run", "--kernel", k, "--kernel-decompress", "cpu"),
-                   "--kernel-decompress", "cpu")
+    one_error_line(run_vmon("run", "--kernel", k, "--decompress", "cpu"),
+                   "--decompress", "cpu")
 
 
 def test_missing_and_unreadable_files(vmon, tmp_path, test_guest):

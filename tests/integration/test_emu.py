@@ -1,4 +1,7 @@
 """The emu backend: vmon's software x86-64 CPU runs whole Linux guests."""
+import gzip
+import lzma
+import pathlib
 import re
 import time
 
@@ -86,14 +89,37 @@ def test_debian_kernel(default_guest, decompress):
     by its own decompressor running on the software CPU."""
     deb = GUEST_OUT / "debian-vmlinuz"
     assert deb.exists(), "guest/fetch-debian-kernel.sh has not run"
-    r = boot(default_guest, "uname -r; sha256sum -c /etc/vmon-test.sha256", "--kernel-decompress",
+    r = boot(default_guest, "uname -r; sha256sum -c /etc/vmon-test.sha256", "--decompress",
              decompress, kernel=deb, timeout=900)
     guest_ok(r)
     assert "-amd64" in r.out and "/etc/vmon-test.bin: OK" in r.out, r
 
 
 def test_default_guest_own_decompressor(default_guest):
-    """The default guest's LZ4 bzImage through its own decompressor."""
-    r = boot(default_guest, "echo unpacked in the guest", "--kernel-decompress", "guest")
+    """The default guest's LZ4 bzImage and gzip initramfs through the
+    kernel's own decompressors."""
+    r = boot(default_guest, "echo unpacked in the guest", "--decompress", "guest")
     guest_ok(r)
     assert "unpacked in the guest" in r.out, r
+
+
+def test_initrd_in_a_format_the_kernel_lacks(default_guest, tmp_path):
+    """vmon decompresses the initrd: an xz initramfs boots a kernel built
+    with gzip support only (CONFIG_RD_GZIP)."""
+    cpio = gzip.decompress(pathlib.Path(default_guest["initrd"]).read_bytes())
+    xz = tmp_path / "initramfs.cpio.xz"
+    xz.write_bytes(lzma.compress(cpio, check=lzma.CHECK_CRC32))
+    r = run_vmon("run", "--kernel", default_guest["kernel"], "--initrd", xz, "--accel", "emu",
+                 "--cmdline", "console=ttyS0 quiet -- echo from an xz initramfs", timeout=120)
+    guest_ok(r)
+    assert "from an xz initramfs" in r.out, r
+
+
+def test_rtc_alarm_interrupt(default_guest):
+    """Linux's rtc-cmos arms an RTC alarm two seconds ahead; it fires once on IRQ 8."""
+    r = boot(default_guest, "echo +2 > /sys/class/rtc/rtc0/wakealarm; sleep 3; "
+             "grep rtc0 /proc/interrupts; cat /sys/class/rtc/rtc0/wakealarm | wc -c")
+    guest_ok(r)
+    m = re.search(r"^\s*8:\s+(\d+)\s.*rtc0", r.out, re.M)
+    assert m and int(m.group(1)) == 1, r
+    assert re.search(r"^0\s*$", r.out, re.M), r  # the alarm cleared (an empty file)

@@ -58,6 +58,7 @@ CASES = [
     Case("timer"),
     Case("timer", "eoi", software_kvm_limit=HOST_NO_ISR),
     Case("pit_ioapic"),
+    Case("rtc"),
     Case("sti_window", software_kvm_limit=HOST_IRQ_WINDOW),
 ]
 

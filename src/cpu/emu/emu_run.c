@@ -177,6 +177,22 @@ static void **emu_branch_link(struct cpu_vcpu *v, struct emu_block *b, struct x8
     return &e->user;
 }
 
+/* An instruction ended the run with st: HLT (the vCPU sleeps), an
+ * exception (delivered now), or a status the vCPU stops on. */
+static int emu_stopped(struct cpu_vcpu *v, int st, bool *halted)
+{
+    switch (st) {
+    case X86_EXEC_HALT:
+        v->st.halts++;
+        *halted = true;
+        return X86_EXEC_OK;
+    case X86_EXEC_EXCEPTION:
+        return emu_deliver_exception(v);
+    default:
+        return st;
+    }
+}
+
 /* Counters of emu_run_blocks, kept in registers and added to the vCPU's
  * statistics when it returns. */
 struct emu_counts {
@@ -237,16 +253,7 @@ static int emu_run_blocks(struct cpu_vcpu *v, bool *halted)
                 v->prev_link = NULL;
                 n.insns += done + (st == X86_EXEC_HALT); /* a fault did not complete */
                 emu_add_counts(v, &n);
-                switch (st) {
-                case X86_EXEC_HALT:
-                    v->st.halts++;
-                    *halted = true;
-                    return X86_EXEC_OK;
-                case X86_EXEC_EXCEPTION:
-                    return emu_deliver_exception(v);
-                default:
-                    return st;
-                }
+                return emu_stopped(v, st, halted);
             }
         }
         if (atomic_load_explicit(stop, memory_order_relaxed) |
@@ -316,18 +323,9 @@ static int emu_step(struct cpu_vcpu *v, bool *halted)
         return st == X86_EXEC_EXCEPTION ? emu_deliver_exception(v) : st;
     st = emu_exec_general(&v->x, &b->insn[0].in);
     v->st.insns += st != X86_EXEC_EXCEPTION;
-    switch (st) {
-    case X86_EXEC_HALT:
-        v->st.halts++;
-        *halted = true;
+    if (st == X86_EXEC_BRANCH || st == EMU_EXEC_STOP)
         return X86_EXEC_OK;
-    case X86_EXEC_EXCEPTION:
-        return emu_deliver_exception(v);
-    case X86_EXEC_OK: case X86_EXEC_BRANCH: case EMU_EXEC_STOP:
-        return X86_EXEC_OK;
-    default:
-        return st;
-    }
+    return emu_stopped(v, st, halted);
 }
 
 enum vcpu_exit emu_vcpu_run(struct cpu_vcpu *v)

@@ -1,5 +1,7 @@
 /* CPUID for kvm vCPUs: what KVM supports (KVM_GET_SUPPORTED_CPUID), with the
- * per-vCPU APIC ids, the topology leaves and the hypervisor leaves filled in. */
+ * per-vCPU APIC ids, the topology leaves and the hypervisor leaves filled in;
+ * on a host whose KVM emulates guest kernel code, without the vector
+ * extensions vmon's fallback does not emulate. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +74,58 @@ static void cpuid_fixup(struct kvm_cpuid_entry2 *e, unsigned apic_id, unsigned n
     }
 }
 
+/* Leaf 1 ECX: FMA, AVX, F16C. */
+#define L1C_VECTOR ((1u << 12) | (1u << 28) | (1u << 29))
+/* Leaf 7.0 EBX: AVX2 and the AVX-512 family (F, DQ, IFMA, PF, ER, CD, BW, VL). */
+#define L7B_VECTOR ((1u << 5) | (1u << 16) | (1u << 17) | (1u << 21) | (1u << 26) | \
+                    (1u << 27) | (1u << 28) | (1u << 30) | (1u << 31))
+/* Leaf 7.0 ECX: AVX512_VBMI, VBMI2, GFNI, VAES, VPCLMULQDQ, VNNI, BITALG, VPOPCNTDQ. */
+#define L7C_VECTOR ((1u << 1) | (1u << 6) | (1u << 8) | (1u << 9) | (1u << 10) | (1u << 11) | \
+                    (1u << 12) | (1u << 14))
+/* Leaf 7.0 EDX: AVX512_4VNNIW, 4FMAPS, VP2INTERSECT, AMX-BF16, AVX512_FP16, AMX-TILE, AMX-INT8. */
+#define L7D_VECTOR ((1u << 2) | (1u << 3) | (1u << 8) | (1u << 22) | (1u << 23) | (1u << 24) | \
+                    (1u << 25))
+/* Leaf 7.1 EAX: AVX-VNNI, AVX512_BF16. */
+#define L71A_VECTOR ((1u << 4) | (1u << 5))
+#define XSTATE_X87_SSE 3u
+#define XSAVE_LEGACY_AND_HEADER 576u
+
+/* Drops what the user-space fallback cannot emulate: a guest kernel that
+ * picked AVX-512 code (Linux's crypto and RAID routines do) would meet an
+ * instruction neither the host's emulator nor vmon can run. XSAVE stays,
+ * for the x87 and SSE states only. */
+static void cpuid_limit_to_fallback(struct kvm_cpuid_entry2 *e)
+{
+    switch (e->function) {
+    case 1:
+        e->ecx &= ~L1C_VECTOR;
+        break;
+    case 7:
+        if (e->index == 0) {
+            e->ebx &= ~L7B_VECTOR;
+            e->ecx &= ~L7C_VECTOR;
+            e->edx &= ~L7D_VECTOR;
+        } else if (e->index == 1) {
+            e->eax &= ~L71A_VECTOR;
+        }
+        break;
+    case 0xd:
+        if (e->index == 0) {
+            e->eax &= XSTATE_X87_SSE;
+            e->edx = 0;
+            e->ebx = e->ecx = XSAVE_LEGACY_AND_HEADER;
+        } else if (e->index == 1) {
+            e->ebx = XSAVE_LEGACY_AND_HEADER; /* XCR0 | XSS: no supervisor states */
+            e->ecx = e->edx = 0;
+        } else {
+            e->eax = e->ebx = e->ecx = e->edx = 0;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
 int kvm_cpuid_set(struct cpu_vcpu *v)
 {
     const struct kvm_cpuid2 *src = v->vm->cpuid;
@@ -83,6 +137,8 @@ int kvm_cpuid_set(struct cpu_vcpu *v)
     for (unsigned i = 0; i < c->nent; i++) {
         struct kvm_cpuid_entry2 *e = &c->entries[i];
         cpuid_fixup(e, v->index, v->vm->env.ncpus);
+        if (v->vm->env.kvm_emulates_kernel)
+            cpuid_limit_to_fallback(e);
         if (e->function == 0x40000000) {
             /* KVM's own signature leaf: keep it so guests find kvmclock. */
             e->eax = 0x40000001;

@@ -24,8 +24,9 @@
 #include "x86/paging.h"
 
 struct kvm_fallback_stats {
-    uint64_t count[X86_OP_COUNT];
+    uint64_t count[X86_OP_COUNT]; /* instructions emulated, per operation */
     uint64_t exceptions;
+    uint64_t burst;               /* of them, run on after another one (fb_burst) */
 };
 
 struct fb_cpu {
@@ -234,6 +235,47 @@ static void print_failure_bytes(struct cpu_vcpu *v, const struct x86_state *s)
               n ? hex : "unreadable");
 }
 
+#ifdef VMON_HAVE_EMU
+/* Goes on with the instructions that follow, as long as each is a vector
+ * (SSE, MMX, x87 register) instruction of a kind the host's KVM has already
+ * failed on (an SSE routine such as Linux's blake2s is a run of them, and
+ * every return to KVM costs a state round trip), at the same privilege
+ * level, for at most FB_BURST_MAX. An instruction that would raise or stop
+ * is undone and left to KVM, which is where the vCPU resumes. Integer code
+ * always goes back to KVM: it may write page tables, which a shadow-paging
+ * KVM must see written by the guest. */
+#define FB_BURST_MAX 256
+
+static bool fb_vector(const struct x86_insn *ins)
+{
+    for (unsigned i = 0; i < ins->nopnd; i++) {
+        unsigned k = ins->opnd[i].kind;
+        if (k == X86_OPND_XMM || k == X86_OPND_MMX || k == X86_OPND_ST)
+            return true;
+    }
+    return false;
+}
+
+static void fb_burst(struct fb_cpu *fb)
+{
+    struct cpu_vcpu *v = fb->v;
+    struct x86_state snap;
+    unsigned cpl = fb->x.cpl;
+    for (unsigned n = 0; n < FB_BURST_MAX && fb->x.cpl == cpl; n++) {
+        struct x86_insn ins;
+        memset(&ins, 0, sizeof(ins));
+        x86_cpu_get_state(&fb->x, &snap);
+        if (fb_decode(&fb->x, &ins) != X86_EXEC_OK || !fb_vector(&ins) ||
+            !v->fallback->count[ins.op] || kvm_xsave_handles(&ins) || x86_exec(&fb->x, &ins) != X86_EXEC_OK) {
+            x86_cpu_set_state(&fb->x, &snap);
+            return;
+        }
+        v->fallback->count[ins.op]++;
+        v->fallback->burst++;
+    }
+}
+#endif
+
 int kvm_fallback_emulate(struct cpu_vcpu *v)
 {
 #ifndef VMON_HAVE_EMU
@@ -266,6 +308,10 @@ int kvm_fallback_emulate(struct cpu_vcpu *v)
     if (st == X86_EXEC_EXCEPTION) {
         v->fallback->exceptions++;
         st = x86_deliver_exception(&fb.x);
+    } else if (st == X86_EXEC_OK && !xsave) {
+        v->fallback->count[ins.op]++;
+        fb_burst(&fb);
+        ins.op = X86_OP_COUNT; /* counted */
     }
     if (st == X86_EXEC_TRIPLE_FAULT)
         return KVM_FALLBACK_TRIPLE_FAULT;
@@ -273,7 +319,8 @@ int kvm_fallback_emulate(struct cpu_vcpu *v)
         print_failure_bytes(v, &s);
         return KVM_FALLBACK_FAILED;
     }
-    v->fallback->count[ins.op]++;
+    if (ins.op < X86_OP_COUNT)
+        v->fallback->count[ins.op]++;
     x86_cpu_get_state(&fb.x, &s);
     if ((xsave ? kvm_vcpu_put_regs(v, &s) : kvm_vcpu_put_state(v, &s)) < 0)
         return -1;
@@ -293,6 +340,9 @@ void kvm_fallback_print_stats(struct cpu_vcpu *v)
         if (v->fallback->count[op])
             fprintf(stderr, "vmon: cpu%u: emulated in user space: %-10s %llu\r\n", v->index,
                     x86_op_name(op), (unsigned long long)v->fallback->count[op]);
+    if (v->fallback->burst)
+        fprintf(stderr, "vmon: cpu%u: of them run on from the previous one: %llu\r\n", v->index,
+                (unsigned long long)v->fallback->burst);
     if (v->fallback->exceptions)
         fprintf(stderr, "vmon: cpu%u: exceptions raised by emulated instructions: %llu\r\n",
                 v->index, (unsigned long long)v->fallback->exceptions);

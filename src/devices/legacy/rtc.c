@@ -7,6 +7,10 @@
 #include "common/util.h"
 
 #define NS_PER_SEC 1000000000ll
+#define SECS_PER_DAY 86400
+/* Datasheet, "Divider Control": after the divider leaves reset the first
+ * update comes 500 ms later. */
+#define RTC_DIVIDER_RESTART_FRAC_NS (NS_PER_SEC / 2)
 
 /* Power-on register A: 32.768 kHz time base (DV=010), 1024 Hz rate. */
 #define RTC_A_DEFAULT 0x26
@@ -109,9 +113,15 @@ static int64_t rtc_clock_sec(const struct rtc *rtc, uint64_t now)
     return rtc->regs.base_sec + floor_div(rtc_elapsed_ns(rtc, now), NS_PER_SEC);
 }
 
+static bool rtc_divider_running(const struct rtc_regs *r)
+{
+    return (r->cmos[RTC_REG_A] & RTC_A_DV_MASK) == RTC_A_DV_32KHZ;
+}
+
+/* No updates: SET is on or the divider is stopped. */
 static bool rtc_frozen(const struct rtc_regs *r)
 {
-    return r->cmos[RTC_REG_B] & RTC_B_SET;
+    return (r->cmos[RTC_REG_B] & RTC_B_SET) || !rtc_divider_running(r);
 }
 
 static bool rtc_binary(const struct rtc_regs *r)
@@ -186,7 +196,176 @@ static void rtc_unlatch(struct rtc *rtc, uint64_t now, int64_t frac_ns)
     t.mday = clamp_int(rtc_decode(r, r->cmos[RTC_DAY_OF_MONTH]), 1, days_in_month(t.year, t.month));
     r->base_sec = secs_from_time(&t);
     r->anchor_ns = (int64_t)(now - (uint64_t)frac_ns);
-    r->c_read_sec = r->base_sec;
+}
+
+/* Periodic interrupt rate in Hz, 0 for none (datasheet, "Periodic Interrupt
+ * Rate and Square-Wave Output Frequency", 32.768 kHz time base). */
+static unsigned rtc_periodic_hz(const struct rtc_regs *r)
+{
+    unsigned rs = r->cmos[RTC_REG_A] & RTC_A_RS_MASK;
+    if (!rtc_divider_running(r) || rs == 0)
+        return 0;
+    if (rs <= 2)
+        return 65536u >> (rs + 7); /* RS 1: 256 Hz, RS 2: 128 Hz */
+    return 65536u >> rs;           /* RS 3: 8192 Hz ... RS 15: 2 Hz */
+}
+
+/* Periodic ticks since the anchor; the ticks divide the second exactly. */
+static uint64_t rtc_periodic_ticks(const struct rtc *rtc, uint64_t now, unsigned hz)
+{
+    int64_t e = rtc_elapsed_ns(rtc, now);
+    return e > 0 ? vclock_ns_to_ticks((uint64_t)e, hz) : 0;
+}
+
+/* Guest time at which the clock reaches second sec. */
+static uint64_t rtc_sec_to_ns(const struct rtc *rtc, int64_t sec)
+{
+    return (uint64_t)rtc->regs.anchor_ns + (uint64_t)((sec - rtc->regs.base_sec) * NS_PER_SEC);
+}
+
+/* Datasheet, "Alarm": an alarm byte matches the time byte in the same format
+ * (BCD or binary, 12- or 24-hour), or anything if it is a don't-care code. */
+static bool rtc_alarm_field_matches(uint8_t alarm, uint8_t now)
+{
+    return (alarm & RTC_ALARM_DONT_CARE) == RTC_ALARM_DONT_CARE || alarm == now;
+}
+
+static bool rtc_alarm_hour_matches(const struct rtc_regs *r, int h)
+{
+    return rtc_alarm_field_matches(r->cmos[RTC_HOURS_ALARM], rtc_encode_hour(r, h));
+}
+
+static bool rtc_alarm_min_matches(const struct rtc_regs *r, int m)
+{
+    return rtc_alarm_field_matches(r->cmos[RTC_MINUTES_ALARM], rtc_encode(r, m));
+}
+
+static bool rtc_alarm_sec_matches(const struct rtc_regs *r, int s)
+{
+    return rtc_alarm_field_matches(r->cmos[RTC_SECONDS_ALARM], rtc_encode(r, s));
+}
+
+/* Whether the alarm can ever match: a guest may write values no time has. */
+static bool rtc_alarm_possible(const struct rtc_regs *r)
+{
+    bool h = false, m = false, s = false;
+    for (int i = 0; i < 60; i++) {
+        h = h || (i < 24 && rtc_alarm_hour_matches(r, i));
+        m = m || rtc_alarm_min_matches(r, i);
+        s = s || rtc_alarm_sec_matches(r, i);
+    }
+    return h && m && s;
+}
+
+/* The first clock second after `after` whose time matches the alarm, or
+ * INT64_MAX. Every matching time of day comes within 48 hours; the loops
+ * skip whole hours and minutes that end before the start, so they stay
+ * short whatever the alarm bytes hold. */
+static int64_t rtc_next_alarm(const struct rtc_regs *r, int64_t after)
+{
+    if (!rtc_alarm_possible(r))
+        return INT64_MAX;
+    int64_t start = after + 1;
+    int64_t day0 = start - floor_mod(start, SECS_PER_DAY);
+    for (int64_t day = day0; day <= day0 + SECS_PER_DAY; day += SECS_PER_DAY) {
+        for (int h = 0; h < 24; h++) {
+            int64_t hour = day + h * 3600;
+            if (hour + 3599 < start || !rtc_alarm_hour_matches(r, h))
+                continue;
+            for (int m = 0; m < 60; m++) {
+                int64_t min = hour + m * 60;
+                if (min + 59 < start || !rtc_alarm_min_matches(r, m))
+                    continue;
+                for (int sec = 0; sec < 60; sec++)
+                    if (min + sec >= start && rtc_alarm_sec_matches(r, sec))
+                        return min + sec;
+            }
+        }
+    }
+    return INT64_MAX;
+}
+
+/* Sets the flags of the updates and periodic ticks between synced_ns and
+ * now. Every access syncs before it changes the configuration, so the
+ * configuration was constant over that interval. The datasheet's update
+ * checks the alarm against the new time; second s began at an update in the
+ * interval if s is in (s0, s1]. */
+static void rtc_sync(struct rtc *rtc, uint64_t now)
+{
+    struct rtc_regs *r = &rtc->regs;
+    uint64_t then = r->synced_ns;
+    r->synced_ns = now;
+    if ((int64_t)(now - then) <= 0)
+        return;
+    unsigned hz = rtc_periodic_hz(r);
+    if (hz && rtc_periodic_ticks(rtc, now, hz) > rtc_periodic_ticks(rtc, then, hz))
+        r->flags |= RTC_C_PF;
+    if (rtc_frozen(r))
+        return;
+    int64_t s0 = rtc_clock_sec(rtc, then), s1 = rtc_clock_sec(rtc, now);
+    if (s1 <= s0)
+        return;
+    r->flags |= RTC_C_UF;
+    if (!(r->flags & RTC_C_AF) && rtc_next_alarm(r, s0) <= s1)
+        r->flags |= RTC_C_AF;
+}
+
+/* IRQF: an enabled flag is set (PF/AF/UF share their bits with PIE/AIE/UIE). */
+static bool rtc_irqf(const struct rtc_regs *r)
+{
+    return r->flags & r->cmos[RTC_REG_B] & (RTC_B_PIE | RTC_B_AIE | RTC_B_UIE);
+}
+
+/* Guest time when an enabled interrupt source next sets its flag, or
+ * UINT64_MAX if none will. */
+static uint64_t rtc_next_event(const struct rtc *rtc, uint64_t now)
+{
+    const struct rtc_regs *r = &rtc->regs;
+    uint8_t b = r->cmos[RTC_REG_B];
+    uint64_t next = UINT64_MAX;
+    unsigned hz = rtc_periodic_hz(r);
+    if ((b & RTC_B_PIE) && hz) {
+        uint64_t tick = rtc_periodic_ticks(rtc, now, hz) + 1;
+        next = (uint64_t)r->anchor_ns + vclock_ticks_to_ns(tick, hz);
+    }
+    if ((b & (RTC_B_UIE | RTC_B_AIE)) && !rtc_frozen(r)) {
+        int64_t sec = rtc_clock_sec(rtc, now);
+        /* With UIE every update wakes us, and the alarm is checked then. */
+        int64_t target = (b & RTC_B_UIE) ? sec + 1 : rtc_next_alarm(r, sec);
+        if (target != INT64_MAX)
+            next = MIN(next, rtc_sec_to_ns(rtc, target));
+    }
+    return next;
+}
+
+/* Sets the IRQ line to IRQF and arms the timer for the next event that can
+ * raise it. With the line high nothing can change until register C is
+ * read, so no timer runs. Called with the lock held after every access. */
+static void rtc_update_irq(struct rtc *rtc, uint64_t now)
+{
+    struct rtc_regs *r = &rtc->regs;
+    bool level = rtc_irqf(r);
+    if (level != r->irq_level) {
+        r->irq_level = level;
+        irq_set(&rtc->irq, level);
+    }
+    if (!rtc->has_timer)
+        return;
+    uint64_t next = level ? UINT64_MAX : rtc_next_event(rtc, now);
+    if (next == UINT64_MAX)
+        timer_cancel(&rtc->irq_timer);
+    else
+        timer_mod(&rtc->irq_timer, next);
+}
+
+static void rtc_timer_cb(void *opaque)
+{
+    struct rtc *rtc = opaque;
+    pthread_mutex_lock(&rtc->lock);
+    uint64_t now = rtc_now(rtc);
+    rtc_sync(rtc, now);
+    rtc_update_irq(rtc, now);
+    pthread_mutex_unlock(&rtc->lock);
 }
 
 static bool rtc_is_clock_byte(unsigned idx)
@@ -201,30 +380,22 @@ static bool rtc_is_alarm_byte(unsigned idx)
 
 /* GUEST: idx comes from the index port, masked to 0-0x7f on write, so it
  * always indexes the 128-byte cmos[] (also in rtc_write_reg). */
-static uint8_t rtc_read_reg(struct rtc *rtc, unsigned idx)
+static uint8_t rtc_read_reg(struct rtc *rtc, unsigned idx, uint64_t now)
 {
     struct rtc_regs *r = &rtc->regs;
-    uint64_t now;
     if (rtc_is_clock_byte(idx) && !rtc_is_alarm_byte(idx) && !rtc_frozen(r))
-        rtc_latch(rtc, rtc_now(rtc));
+        rtc_latch(rtc, now);
     switch (idx) {
     case RTC_REG_A: {
         uint8_t a = r->cmos[RTC_REG_A] & 0x7f;
-        now = rtc_now(rtc);
         if (!rtc_frozen(r) && floor_mod(rtc_elapsed_ns(rtc, now), NS_PER_SEC) >= NS_PER_SEC - RTC_UIP_NS)
             a |= RTC_A_UIP;
         return a;
     }
     case RTC_REG_C: {
-        uint8_t c = 0;
-        if (!rtc_frozen(r)) {
-            int64_t sec = rtc_clock_sec(rtc, rtc_now(rtc));
-            if (sec != r->c_read_sec)
-                c |= RTC_C_UF;
-            r->c_read_sec = sec;
-        }
-        if (c & r->cmos[RTC_REG_B] & (RTC_B_PIE | RTC_B_AIE | RTC_B_UIE))
-            c |= RTC_C_IRQF;
+        /* Reading clears the flags; the caller then lowers the line. */
+        uint8_t c = (uint8_t)(r->flags | (rtc_irqf(r) ? RTC_C_IRQF : 0));
+        r->flags = 0;
         return c;
     }
     case RTC_REG_D:
@@ -234,29 +405,39 @@ static uint8_t rtc_read_reg(struct rtc *rtc, unsigned idx)
     }
 }
 
-static void rtc_write_reg_b(struct rtc *rtc, uint8_t v)
+/* Writes register A or B. When updates stop (SET goes on, or the divider
+ * leaves DV = 010) the time is latched in the format in force before the
+ * write, as the hardware holds it; when they resume the clock restarts from
+ * the time bytes: at the start of a second after SET, 500 ms before the
+ * first update after the divider ran again. */
+static void rtc_write_ctrl(struct rtc *rtc, unsigned idx, uint8_t v, uint64_t now)
 {
     struct rtc_regs *r = &rtc->regs;
-    bool was_set = rtc_frozen(r), set = v & RTC_B_SET;
-    uint64_t now = rtc_now(rtc);
-    if (set && !was_set) {
-        rtc_latch(rtc, now); /* in the old format, as the hardware would */
-        v &= (uint8_t)~RTC_B_UIE; /* MC146818A: setting SET clears UIE */
+    bool was_frozen = rtc_frozen(r), divider_was_running = rtc_divider_running(r);
+    uint8_t a = r->cmos[RTC_REG_A], b = r->cmos[RTC_REG_B];
+    if (idx == RTC_REG_A) {
+        a = v & 0x7f; /* UIP is read-only */
+    } else {
+        if ((v & RTC_B_SET) && !(b & RTC_B_SET))
+            v &= (uint8_t)~RTC_B_UIE; /* MC146818A: setting SET clears UIE */
+        b = v;
     }
-    r->cmos[RTC_REG_B] = v;
-    if (!set && was_set)
-        rtc_unlatch(rtc, now, 0); /* the divider restarts the second */
+    bool frozen = (b & RTC_B_SET) || (a & RTC_A_DV_MASK) != RTC_A_DV_32KHZ;
+    if (frozen && !was_frozen)
+        rtc_latch(rtc, now);
+    r->cmos[RTC_REG_A] = a;
+    r->cmos[RTC_REG_B] = b;
+    if (!frozen && was_frozen)
+        rtc_unlatch(rtc, now, divider_was_running ? 0 : RTC_DIVIDER_RESTART_FRAC_NS);
 }
 
-static void rtc_write_reg(struct rtc *rtc, unsigned idx, uint8_t v)
+static void rtc_write_reg(struct rtc *rtc, unsigned idx, uint8_t v, uint64_t now)
 {
     struct rtc_regs *r = &rtc->regs;
     switch (idx) {
     case RTC_REG_A:
-        r->cmos[RTC_REG_A] = v & 0x7f; /* UIP is read-only */
-        return;
     case RTC_REG_B:
-        rtc_write_reg_b(rtc, v);
+        rtc_write_ctrl(rtc, idx, v, now);
         return;
     case RTC_REG_C:
     case RTC_REG_D:
@@ -270,13 +451,14 @@ static void rtc_write_reg(struct rtc *rtc, unsigned idx, uint8_t v)
     }
     /* Setting one field of a running clock: the others keep counting and
      * the position inside the second is kept. */
-    uint64_t now = rtc_now(rtc);
     int64_t frac = floor_mod(rtc_elapsed_ns(rtc, now), NS_PER_SEC);
     rtc_latch(rtc, now);
     r->cmos[idx] = v;
     rtc_unlatch(rtc, now, frac);
 }
 
+/* Every data-port access first brings the flags up to now, then lets the
+ * register change take effect, then re-evaluates the line and the timer. */
 static uint64_t rtc_io_read(void *dev, uint64_t offset, unsigned size)
 {
     struct rtc *rtc = dev;
@@ -284,8 +466,12 @@ static uint64_t rtc_io_read(void *dev, uint64_t offset, unsigned size)
     pthread_mutex_lock(&rtc->lock);
     for (unsigned i = 0; i < size; i++) {
         uint8_t b = 0xff; /* the index port is write-only */
-        if (offset + i == 1)
-            b = rtc_read_reg(rtc, rtc->regs.index);
+        if (offset + i == 1) {
+            uint64_t now = rtc_now(rtc);
+            rtc_sync(rtc, now);
+            b = rtc_read_reg(rtc, rtc->regs.index, now);
+            rtc_update_irq(rtc, now);
+        }
         v |= (uint64_t)b << (8 * i);
     }
     pthread_mutex_unlock(&rtc->lock);
@@ -298,10 +484,14 @@ static void rtc_io_write(void *dev, uint64_t offset, uint64_t value, unsigned si
     pthread_mutex_lock(&rtc->lock);
     for (unsigned i = 0; i < size; i++) {
         uint8_t b = (uint8_t)(value >> (8 * i));
-        if (offset + i == 0)
+        if (offset + i == 0) {
             rtc->regs.index = b & 0x7f; /* bit 7 is the NMI mask: not ours */
-        else if (offset + i == 1)
-            rtc_write_reg(rtc, rtc->regs.index, b);
+        } else if (offset + i == 1) {
+            uint64_t now = rtc_now(rtc);
+            rtc_sync(rtc, now);
+            rtc_write_reg(rtc, rtc->regs.index, b, now);
+            rtc_update_irq(rtc, now);
+        }
     }
     pthread_mutex_unlock(&rtc->lock);
 }
@@ -343,6 +533,12 @@ int rtc_init(struct rtc *rtc, const struct rtc_config *cfg)
         return -e;
     rtc->now_ns = cfg->now_ns;
     rtc->clock_ctx = cfg->clock_ctx;
+    if (cfg->irq)
+        rtc->irq = *cfg->irq;
+    if (cfg->timers) {
+        timer_init(&rtc->irq_timer, cfg->timers, rtc_timer_cb, rtc);
+        rtc->has_timer = true;
+    }
     struct rtc_regs *r = &rtc->regs;
     r->cmos[RTC_REG_A] = RTC_A_DEFAULT;
     r->cmos[RTC_REG_B] = RTC_B_DEFAULT;
@@ -350,12 +546,14 @@ int rtc_init(struct rtc *rtc, const struct rtc_config *cfg)
     int64_t wall_ns = (int64_t)(now + (uint64_t)cfg->wall_offset_ns);
     r->base_sec = floor_div(wall_ns, NS_PER_SEC);
     r->anchor_ns = (int64_t)(now - (uint64_t)floor_mod(wall_ns, NS_PER_SEC));
-    r->c_read_sec = r->base_sec;
+    r->synced_ns = now;
     rtc_set_memory_size(r, cfg->ram_below_4g, cfg->ram_above_4g);
     return 0;
 }
 
 void rtc_destroy(struct rtc *rtc)
 {
+    if (rtc->has_timer)
+        timer_del(&rtc->irq_timer);
     pthread_mutex_destroy(&rtc->lock);
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 
 #include "common/util.h"
+#include "core/clock.h"
+#include "core/timer.h"
 #include "devices/fakes.h"
 #include "devices/legacy/rtc.h"
 
@@ -202,11 +204,13 @@ static void test_register_c_and_d(void **state)
     struct fixture *f = *state;
     assert_int_equal(cmos_read(f, RTC_REG_C), 0);
     advance(f, NS);
-    assert_int_equal(cmos_read(f, RTC_REG_C), RTC_C_UF); /* UIE off: no IRQF */
-    assert_int_equal(cmos_read(f, RTC_REG_C), 0);        /* read-to-clear */
+    /* UIE and PIE off: no IRQF; PF counts at the default 1024 Hz. */
+    assert_int_equal(cmos_read(f, RTC_REG_C), RTC_C_UF | RTC_C_PF);
+    assert_int_equal(cmos_read(f, RTC_REG_C), 0); /* read-to-clear */
     cmos_write(f, RTC_REG_B, RTC_B_24H | RTC_B_UIE);
     advance(f, 3 * NS);
-    assert_int_equal(cmos_read(f, RTC_REG_C), RTC_C_IRQF | RTC_C_UF);
+    /* Midnight passed: it matches the alarm bytes, which power up as 0. */
+    assert_int_equal(cmos_read(f, RTC_REG_C), RTC_C_IRQF | RTC_C_AF | RTC_C_UF | RTC_C_PF);
     assert_int_equal(cmos_read(f, RTC_REG_C), 0);
     cmos_write(f, RTC_REG_C, 0xff); /* read-only */
     assert_int_equal(cmos_read(f, RTC_REG_C), 0);
@@ -282,6 +286,332 @@ static void test_hostile_values(void **state)
     }
 }
 
+/* Interrupt tests: a manual guest clock, a stopped timer queue stepped by
+ * hand, and an IRQ 8 line that records its rising edges. */
+#define MS 1000000ll
+#define MAX_RISES 64
+
+struct ifix {
+    struct vclock clk;
+    struct timer_queue q;
+    struct rtc rtc;
+    struct irq_chip chip;
+    bool level;
+    unsigned rises;
+    uint64_t rise_ns[MAX_RISES];
+};
+
+static void ifix_set_level(void *ctx, unsigned gsi, bool level)
+{
+    struct ifix *f = ctx;
+    assert_int_equal(gsi, 8);
+    if (level && !f->level) {
+        if (f->rises < MAX_RISES)
+            f->rise_ns[f->rises] = vclock_ns(&f->clk);
+        f->rises++;
+    }
+    f->level = level;
+}
+
+static uint64_t ifix_now(void *ctx)
+{
+    return vclock_ns(ctx);
+}
+
+static int isetup(void **state)
+{
+    struct ifix *f = test_calloc(1, sizeof(*f));
+    vclock_init_manual(&f->clk, 5 * NS);
+    assert_int_equal(timer_queue_init(&f->q, &f->clk), 0);
+    f->chip = (struct irq_chip){ .set_level = ifix_set_level, .ctx = f };
+    struct irq_line line = { &f->chip, 8 };
+    struct rtc_config cfg = {
+        .now_ns = ifix_now, .clock_ctx = &f->clk,
+        .wall_offset_ns = T0_SEC * NS - 5 * NS, /* 23:59:58.000 at 5 s */
+        .ram_below_4g = MiB(64), .timers = &f->q, .irq = &line,
+    };
+    assert_int_equal(rtc_init(&f->rtc, &cfg), 0);
+    *state = f;
+    return 0;
+}
+
+static int iteardown(void **state)
+{
+    struct ifix *f = *state;
+    rtc_destroy(&f->rtc);
+    timer_queue_destroy(&f->q);
+    test_free(f);
+    return 0;
+}
+
+static uint8_t iread(struct ifix *f, uint8_t idx)
+{
+    rtc_ops.write(&f->rtc, 0, idx, 1);
+    return (uint8_t)rtc_ops.read(&f->rtc, 1, 1);
+}
+
+static void iwrite(struct ifix *f, uint8_t idx, uint8_t v)
+{
+    rtc_ops.write(&f->rtc, 0, idx, 1);
+    rtc_ops.write(&f->rtc, 1, v, 1);
+}
+
+static uint64_t inow(struct ifix *f)
+{
+    return vclock_ns(&f->clk);
+}
+
+/* Moves guest time to end, stopping at every timer deadline to run it like
+ * the timer thread. With isr set, every interrupt is acknowledged at once
+ * by reading register C (as Linux's handler does), which must report IRQF
+ * and one of want_flags. */
+static void run_until(struct ifix *f, uint64_t end, bool isr, uint8_t want_flags)
+{
+    for (;;) {
+        uint64_t next = timer_queue_next_deadline(&f->q);
+        if (next > end)
+            break;
+        vclock_set(&f->clk, next);
+        timer_queue_run_expired(&f->q, next);
+        if (isr && f->level) {
+            uint8_t c = iread(f, RTC_REG_C);
+            if (!(c & RTC_C_IRQF) || !(c & want_flags))
+                fail_msg("register C 0x%02x at %llu ns", c, (unsigned long long)inow(f));
+            assert_false(f->level);
+        }
+    }
+    vclock_set(&f->clk, end);
+    timer_queue_run_expired(&f->q, end);
+}
+
+static void test_periodic_rates(void **state)
+{
+    struct ifix *f = *state;
+    static const struct { uint8_t rs; unsigned hz; } rates[] = {
+        { 3, 8192 }, { 6, 1024 }, { 10, 64 }, { 15, 2 }, { 1, 256 }, { 2, 128 }, { 0, 0 },
+    };
+    iwrite(f, RTC_REG_B, RTC_B_24H | RTC_B_PIE);
+    for (size_t i = 0; i < ARRAY_SIZE(rates); i++) {
+        iwrite(f, RTC_REG_A, (uint8_t)(RTC_A_DV_32KHZ | rates[i].rs));
+        (void)iread(f, RTC_REG_C);
+        unsigned before = f->rises;
+        run_until(f, inow(f) + NS, true, RTC_C_PF);
+        if (f->rises - before != rates[i].hz)
+            fail_msg("RS %u: %u interrupts in 1 s, want %u", rates[i].rs, f->rises - before,
+                     rates[i].hz);
+    }
+    assert_int_equal(timer_queue_next_deadline(&f->q), UINT64_MAX); /* RS 0: nothing to do */
+    /* 64 Hz ticks fall on multiples of 15.625 ms after the second. */
+    iwrite(f, RTC_REG_A, RTC_A_DV_32KHZ | 10);
+    (void)iread(f, RTC_REG_C);
+    f->rises = 0;
+    run_until(f, inow(f) + 100 * MS, true, RTC_C_PF);
+    assert_int_equal(f->rises, 6);
+    for (unsigned i = 0; i < f->rises; i++)
+        assert_int_equal((f->rise_ns[i] - 5 * NS) % 15625000, 0);
+}
+
+static void test_pie_off_arms_no_timer(void **state)
+{
+    struct ifix *f = *state;
+    /* Power-on: 1024 Hz selected, no interrupt enabled: no host timer. */
+    assert_int_equal(timer_queue_next_deadline(&f->q), UINT64_MAX);
+    iwrite(f, RTC_REG_A, RTC_A_DV_32KHZ | 3); /* 8192 Hz */
+    assert_int_equal(timer_queue_next_deadline(&f->q), UINT64_MAX);
+    run_until(f, inow(f) + 10 * MS, false, 0);
+    assert_int_equal(f->rises, 0);
+    /* PF is still there for a guest that polls register C. */
+    assert_int_equal(iread(f, RTC_REG_C), RTC_C_PF);
+    assert_int_equal(iread(f, RTC_REG_C), 0);
+    /* PIE on arms the timer for the next tick, PIE off cancels it. */
+    iwrite(f, RTC_REG_B, RTC_B_24H | RTC_B_PIE);
+    uint64_t next = timer_queue_next_deadline(&f->q);
+    assert_true(next > inow(f) && next <= inow(f) + 122071);
+    iwrite(f, RTC_REG_B, RTC_B_24H);
+    assert_int_equal(timer_queue_next_deadline(&f->q), UINT64_MAX);
+}
+
+static void test_register_c_clears_and_lowers(void **state)
+{
+    struct ifix *f = *state;
+    iwrite(f, RTC_REG_A, RTC_A_DV_32KHZ | 6); /* 1024 Hz */
+    iwrite(f, RTC_REG_B, RTC_B_24H | RTC_B_PIE);
+    run_until(f, inow(f) + 2 * MS, false, 0);
+    assert_true(f->level);
+    assert_int_equal(f->rises, 1);
+    /* Unacknowledged: the line stays high, one edge, and no timer runs. */
+    assert_int_equal(timer_queue_next_deadline(&f->q), UINT64_MAX);
+    run_until(f, inow(f) + 50 * MS, false, 0);
+    assert_int_equal(f->rises, 1);
+    assert_int_equal(iread(f, RTC_REG_C), RTC_C_IRQF | RTC_C_PF);
+    assert_false(f->level);
+    assert_int_equal(iread(f, RTC_REG_C), 0);
+    assert_true(timer_queue_next_deadline(&f->q) != UINT64_MAX);
+    run_until(f, inow(f) + 1 * MS, false, 0);
+    assert_int_equal(f->rises, 2);
+    /* Clearing the enable also drops IRQF and the line; the flag stays. */
+    iwrite(f, RTC_REG_B, RTC_B_24H);
+    assert_false(f->level);
+    assert_int_equal(iread(f, RTC_REG_C), RTC_C_PF);
+    /* Enabling an interrupt whose flag is already set raises the line. */
+    run_until(f, inow(f) + 1 * MS, false, 0);
+    iwrite(f, RTC_REG_B, RTC_B_24H | RTC_B_PIE);
+    assert_true(f->level);
+    assert_int_equal(f->rises, 3);
+}
+
+static void test_update_interrupt_once_per_second(void **state)
+{
+    struct ifix *f = *state;
+    iwrite(f, RTC_REG_A, RTC_A_DV_32KHZ); /* no periodic rate */
+    run_until(f, inow(f) + 300 * MS, false, 0);
+    iwrite(f, RTC_REG_B, RTC_B_24H | RTC_B_UIE);
+    /* The next update is at the second boundary, 6 s of guest time. */
+    assert_int_equal(timer_queue_next_deadline(&f->q), 6 * NS);
+    run_until(f, 8 * NS + 500 * MS, true, RTC_C_UF);
+    assert_int_equal(f->rises, 3);
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(f->rise_ns[i], (6 + i) * NS);
+    /* Updated by the time the interrupt comes: 00:00:01 after 23:59:58. */
+    assert_int_equal(iread(f, RTC_SECONDS), 0x01);
+}
+
+static void test_uip_window_and_divider(void **state)
+{
+    struct ifix *f = *state;
+    iwrite(f, RTC_REG_B, RTC_B_24H | RTC_B_UIE);
+    run_until(f, 6 * NS - RTC_UIP_NS - 1, true, RTC_C_UF);
+    assert_false(iread(f, RTC_REG_A) & RTC_A_UIP);
+    run_until(f, 6 * NS - RTC_UIP_NS, true, RTC_C_UF);
+    assert_true(iread(f, RTC_REG_A) & RTC_A_UIP);
+    assert_int_equal(f->rises, 0); /* UIP comes before the update */
+    run_until(f, 6 * NS, true, RTC_C_UF);
+    assert_false(iread(f, RTC_REG_A) & RTC_A_UIP);
+    assert_int_equal(f->rises, 1);
+    /* Divider held in reset (DV = 110): no updates, no UIP, no timer. */
+    run_until(f, 6 * NS + 200 * MS, true, RTC_C_UF);
+    iwrite(f, RTC_REG_A, 0x60 | 6);
+    (void)iread(f, RTC_REG_C);
+    assert_int_equal(timer_queue_next_deadline(&f->q), UINT64_MAX);
+    run_until(f, 20 * NS, true, RTC_C_UF);
+    assert_int_equal(iread(f, RTC_SECONDS), 0x59);
+    assert_int_equal(iread(f, RTC_REG_A), 0x66);
+    assert_int_equal(iread(f, RTC_REG_C) & RTC_C_PF, 0); /* no periodic ticks either */
+    /* Out of reset: the first update comes 500 ms later. */
+    iwrite(f, RTC_REG_A, RTC_A_DV_32KHZ | 6);
+    run_until(f, 20 * NS + 500 * MS - 1, true, RTC_C_UF);
+    assert_int_equal(f->rises, 1);
+    run_until(f, 20 * NS + 500 * MS, true, RTC_C_UF);
+    assert_int_equal(f->rises, 2);
+    assert_int_equal(iread(f, RTC_SECONDS), 0x00);
+}
+
+static void set_alarm(struct ifix *f, uint8_t h, uint8_t m, uint8_t s)
+{
+    iwrite(f, RTC_HOURS_ALARM, h);
+    iwrite(f, RTC_MINUTES_ALARM, m);
+    iwrite(f, RTC_SECONDS_ALARM, s);
+}
+
+static void test_alarm_bcd_24h(void **state)
+{
+    struct ifix *f = *state;
+    iwrite(f, RTC_REG_A, RTC_A_DV_32KHZ);
+    set_alarm(f, 0x00, 0x00, 0x05); /* 00:00:05, 7 s after 23:59:58 */
+    iwrite(f, RTC_REG_B, RTC_B_24H | RTC_B_AIE);
+    /* Only AIE: the timer waits for the alarm itself, not every second. */
+    assert_int_equal(timer_queue_next_deadline(&f->q), 12 * NS);
+    run_until(f, 30 * NS, true, RTC_C_AF);
+    assert_int_equal(f->rises, 1);
+    assert_int_equal(f->rise_ns[0], 12 * NS);
+    /* The next match is a day later. */
+    assert_int_equal(timer_queue_next_deadline(&f->q), 12 * NS + 86400 * NS);
+}
+
+static void test_alarm_dont_care(void **state)
+{
+    struct ifix *f = *state;
+    iwrite(f, RTC_REG_A, RTC_A_DV_32KHZ);
+    set_alarm(f, 0xc0, 0xff, 0x30); /* every minute at second 30 */
+    iwrite(f, RTC_REG_B, RTC_B_24H | RTC_B_AIE);
+    run_until(f, 5 * NS + 180 * NS, true, RTC_C_AF);
+    assert_int_equal(f->rises, 3);
+    assert_int_equal(f->rise_ns[0], 5 * NS + 32 * NS); /* 00:00:30 */
+    assert_int_equal(f->rise_ns[1] - f->rise_ns[0], 60 * NS);
+    /* All three don't-care: every second, like UIE. */
+    set_alarm(f, 0xff, 0xc0, 0xd5);
+    unsigned before = f->rises;
+    run_until(f, inow(f) + 5 * NS, true, RTC_C_AF);
+    assert_int_equal(f->rises - before, 5);
+}
+
+static void test_alarm_binary_12h(void **state)
+{
+    struct ifix *f = *state;
+    iwrite(f, RTC_REG_A, RTC_A_DV_32KHZ);
+    iwrite(f, RTC_REG_B, RTC_B_DM_BINARY); /* 12-hour, binary */
+    set_alarm(f, RTC_HOUR_PM | 11, 59, 59); /* 11:59:59 PM */
+    iwrite(f, RTC_REG_B, RTC_B_DM_BINARY | RTC_B_AIE);
+    run_until(f, 10 * NS, true, RTC_C_AF);
+    assert_int_equal(f->rises, 1);
+    assert_int_equal(f->rise_ns[0], 6 * NS);
+    /* 12 AM is 12 without the PM bit; in BCD 12-hour mode as well. */
+    iwrite(f, RTC_REG_B, 0);
+    set_alarm(f, 0x12, 0x00, 0x12);
+    iwrite(f, RTC_REG_B, RTC_B_AIE);
+    run_until(f, 20 * NS, true, RTC_C_AF);
+    assert_int_equal(f->rises, 2);
+    assert_int_equal(f->rise_ns[1], 19 * NS); /* 00:00:12 */
+    /* The same alarm in 24-hour BCD is hour 12: noon, not now. */
+    iwrite(f, RTC_REG_B, RTC_B_24H | RTC_B_AIE);
+    run_until(f, 86400 * NS, true, RTC_C_AF);
+    assert_int_equal(f->rises, 3);
+    assert_int_equal(f->rise_ns[2], 19 * NS + 12 * 3600 * NS);
+}
+
+static void test_alarm_impossible_and_lazy(void **state)
+{
+    struct ifix *f = *state;
+    iwrite(f, RTC_REG_A, RTC_A_DV_32KHZ);
+    /* BCD 60 seconds never comes: no interrupt, no timer. */
+    set_alarm(f, 0xc0, 0xc0, 0x60);
+    iwrite(f, RTC_REG_B, RTC_B_24H | RTC_B_AIE);
+    assert_int_equal(timer_queue_next_deadline(&f->q), UINT64_MAX);
+    run_until(f, 200 * NS, true, RTC_C_AF);
+    assert_int_equal(f->rises, 0);
+    /* AIE off: AF is still found when register C is read, an hour later. */
+    iwrite(f, RTC_REG_B, RTC_B_24H);
+    set_alarm(f, 0x00, 0x30, 0x00);
+    (void)iread(f, RTC_REG_C);
+    vclock_advance(&f->clk, 3600 * NS);
+    assert_int_equal(iread(f, RTC_REG_C), RTC_C_AF | RTC_C_UF);
+    vclock_advance(&f->clk, 3600 * NS);
+    assert_int_equal(iread(f, RTC_REG_C), RTC_C_UF);
+}
+
+static void test_set_inhibits_updates(void **state)
+{
+    struct ifix *f = *state;
+    iwrite(f, RTC_REG_A, RTC_A_DV_32KHZ | 15); /* 2 Hz */
+    set_alarm(f, 0xc0, 0xc0, 0xc0);
+    iwrite(f, RTC_REG_B, RTC_B_24H | RTC_B_UIE | RTC_B_AIE);
+    iwrite(f, RTC_REG_B, RTC_B_SET | RTC_B_24H | RTC_B_UIE | RTC_B_AIE);
+    assert_int_equal(iread(f, RTC_REG_B), RTC_B_SET | RTC_B_24H | RTC_B_AIE);
+    assert_int_equal(timer_queue_next_deadline(&f->q), UINT64_MAX);
+    run_until(f, 10 * NS, true, RTC_C_AF | RTC_C_UF);
+    assert_int_equal(f->rises, 0);
+    /* The periodic interrupt keeps going under SET. */
+    assert_int_equal(iread(f, RTC_REG_C), RTC_C_PF);
+    iwrite(f, RTC_REG_B, RTC_B_SET | RTC_B_24H | RTC_B_AIE | RTC_B_PIE);
+    run_until(f, 11 * NS, true, RTC_C_PF);
+    assert_int_equal(f->rises, 2);
+    /* SET off: updates and the alarm come back, a second later. */
+    iwrite(f, RTC_REG_B, RTC_B_24H | RTC_B_AIE);
+    run_until(f, 12 * NS, true, RTC_C_AF);
+    assert_int_equal(f->rises, 3);
+    assert_int_equal(f->rise_ns[2], 12 * NS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -296,6 +626,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_index_port, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_size_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_periodic_rates, isetup, iteardown),
+        cmocka_unit_test_setup_teardown(test_pie_off_arms_no_timer, isetup, iteardown),
+        cmocka_unit_test_setup_teardown(test_register_c_clears_and_lowers, isetup, iteardown),
+        cmocka_unit_test_setup_teardown(test_update_interrupt_once_per_second, isetup, iteardown),
+        cmocka_unit_test_setup_teardown(test_uip_window_and_divider, isetup, iteardown),
+        cmocka_unit_test_setup_teardown(test_alarm_bcd_24h, isetup, iteardown),
+        cmocka_unit_test_setup_teardown(test_alarm_dont_care, isetup, iteardown),
+        cmocka_unit_test_setup_teardown(test_alarm_binary_12h, isetup, iteardown),
+        cmocka_unit_test_setup_teardown(test_alarm_impossible_and_lazy, isetup, iteardown),
+        cmocka_unit_test_setup_teardown(test_set_inhibits_updates, isetup, iteardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

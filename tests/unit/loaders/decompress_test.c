@@ -1,7 +1,8 @@
-/* kernel_unpack: each format round-trips through the library that wrote it,
+/* decompress: each format round-trips through the library that wrote it,
  * laid out as the kernel build lays it out (payload inside the protected-mode
- * part, decompressed size in its last four bytes); damaged or lying payloads
- * are refused without reading outside the file. */
+ * part, decompressed size in its last four bytes) and as initrds come
+ * (several members or frames, zero padding); damaged or lying inputs are
+ * refused without reading outside them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +18,7 @@
 #include <zstd.h>
 
 #include "common/util.h"
-#include "loaders/kernel_unpack.h"
+#include "loaders/decompress.h"
 
 #define PM_OFFSET 0x1000u  /* where the protected-mode part starts in the file */
 #define PAYLOAD_OFF 0x400u /* the payload's offset inside it */
@@ -118,15 +119,15 @@ static uint8_t *make_file(size_t (*enc)(const uint8_t *, size_t, uint8_t *, size
 struct codec {
     size_t (*enc)(const uint8_t *, size_t, uint8_t *, size_t);
     bool append_size;
-    enum kernel_unpack_format format;
+    enum decompress_format format;
     bool checksum; /* the stream carries a checksum of the data (gzip, xz) */
 };
 
 static const struct codec codecs[] = {
-    { gzip_encode, false, KERNEL_UNPACK_GZIP, true },
-    { xz_encode, true, KERNEL_UNPACK_XZ, true },
-    { lz4_encode, true, KERNEL_UNPACK_LZ4, false },
-    { zstd_encode, true, KERNEL_UNPACK_ZSTD, false },
+    { gzip_encode, false, DECOMPRESS_GZIP, true },
+    { xz_encode, true, DECOMPRESS_XZ, true },
+    { lz4_encode, true, DECOMPRESS_LZ4, false },
+    { zstd_encode, true, DECOMPRESS_ZSTD, false },
 };
 
 static void round_trip(size_t n)
@@ -136,14 +137,14 @@ static void round_trip(size_t n)
         struct bzimage bz;
         size_t flen, got_len;
         uint8_t *f = make_file(codecs[i].enc, codecs[i].append_size, plain, n, &flen, &bz);
-        assert_int_equal(kernel_unpack_format(f + PM_OFFSET + PAYLOAD_OFF, 8), codecs[i].format);
+        assert_int_equal(decompress_format(f + PM_OFFSET + PAYLOAD_OFF, 8), codecs[i].format);
         uint8_t *got;
-        assert_int_equal(kernel_unpack(f, flen, &bz, n, &got, &got_len), 0);
+        assert_int_equal(decompress_kernel(f, flen, &bz, n, &got, &got_len), 0);
         assert_int_equal(got_len, n);
         assert_memory_equal(got, plain, n);
         free(got);
         /* one byte less room than the kernel needs */
-        assert_int_equal(kernel_unpack(f, flen, &bz, n - 1, &got, &got_len), -ENOEXEC);
+        assert_int_equal(decompress_kernel(f, flen, &bz, n - 1, &got, &got_len), -ENOEXEC);
         assert_null(got);
         free(f);
     }
@@ -182,7 +183,7 @@ static void test_damaged(void **state)
          * lz4 and zstd (written without one, as the kernel does) may only
          * decode to other bytes of the same length. */
         payload[plen / 2] ^= 0x55;
-        int rc = kernel_unpack(f, flen, &bz, SIZE_MAX, &got, &got_len);
+        int rc = decompress_kernel(f, flen, &bz, SIZE_MAX, &got, &got_len);
         if (codecs[i].checksum || rc) {
             assert_int_equal(rc, -ENOEXEC);
             assert_null(got);
@@ -193,21 +194,21 @@ static void test_damaged(void **state)
         payload[plen / 2] ^= 0x55;
 
         put_le32(payload + plen - 4, (uint32_t)n + 1); /* announces one byte more */
-        assert_int_equal(kernel_unpack(f, flen, &bz, SIZE_MAX, &got, &got_len), -ENOEXEC);
+        assert_int_equal(decompress_kernel(f, flen, &bz, SIZE_MAX, &got, &got_len), -ENOEXEC);
         put_le32(payload + plen - 4, 0);
-        assert_int_equal(kernel_unpack(f, flen, &bz, SIZE_MAX, &got, &got_len), -ENOEXEC);
+        assert_int_equal(decompress_kernel(f, flen, &bz, SIZE_MAX, &got, &got_len), -ENOEXEC);
         put_le32(payload + plen - 4, (uint32_t)n);
 
         struct bzimage cut = bz;
         cut.hdr.payload_length = plen - 7; /* truncated stream */
-        assert_int_equal(kernel_unpack(f, flen, &cut, SIZE_MAX, &got, &got_len), -ENOEXEC);
+        assert_int_equal(decompress_kernel(f, flen, &cut, SIZE_MAX, &got, &got_len), -ENOEXEC);
         cut.hdr.payload_length = (uint32_t)(flen - PM_OFFSET - PAYLOAD_OFF + 1);
-        assert_int_equal(kernel_unpack(f, flen, &cut, SIZE_MAX, &got, &got_len), -ENOEXEC);
+        assert_int_equal(decompress_kernel(f, flen, &cut, SIZE_MAX, &got, &got_len), -ENOEXEC);
         cut.hdr.payload_offset = UINT32_MAX; /* past the file */
-        assert_int_equal(kernel_unpack(f, flen, &cut, SIZE_MAX, &got, &got_len), -ENOEXEC);
+        assert_int_equal(decompress_kernel(f, flen, &cut, SIZE_MAX, &got, &got_len), -ENOEXEC);
         cut = bz;
         cut.hdr.payload_length = 4; /* nothing but a size */
-        assert_int_equal(kernel_unpack(f, flen, &cut, SIZE_MAX, &got, &got_len), -ENOEXEC);
+        assert_int_equal(decompress_kernel(f, flen, &cut, SIZE_MAX, &got, &got_len), -ENOEXEC);
         assert_null(got);
         free(f);
     }
@@ -222,14 +223,66 @@ static void test_not_supported(void **state)
     struct bzimage bz = { .pm_offset = PM_OFFSET };
     uint8_t *got;
     size_t got_len;
-    assert_int_equal(kernel_unpack(f, sizeof(f), &bz, SIZE_MAX, &got, &got_len), -ENOTSUP);
+    assert_int_equal(decompress_kernel(f, sizeof(f), &bz, SIZE_MAX, &got, &got_len), -ENOTSUP);
     bz.hdr.payload_offset = PAYLOAD_OFF;
     bz.hdr.payload_length = 32;
     memcpy(f + PM_OFFSET + PAYLOAD_OFF, "BZh91AY&SY", 10); /* bzip2 */
-    assert_int_equal(kernel_unpack(f, sizeof(f), &bz, SIZE_MAX, &got, &got_len), -ENOTSUP);
+    assert_int_equal(decompress_kernel(f, sizeof(f), &bz, SIZE_MAX, &got, &got_len), -ENOTSUP);
     assert_null(got);
-    assert_int_equal(kernel_unpack_format((const uint8_t *)"\x1f", 1), KERNEL_UNPACK_NONE);
-    assert_string_equal(kernel_unpack_format_name(KERNEL_UNPACK_XZ), "xz");
+    assert_int_equal(decompress_format((const uint8_t *)"\x1f", 1), DECOMPRESS_NONE);
+    assert_string_equal(decompress_format_name(DECOMPRESS_XZ), "xz");
+}
+
+/* An initrd: the codec's output twice over (two members / streams /
+ * frames, as concatenated initramfs pieces are), then zero padding. */
+static uint8_t *make_initrd(const struct codec *c, const uint8_t *in, size_t n, size_t pad,
+                            size_t *len)
+{
+    size_t cap = n + n / 2 + 65536;
+    uint8_t *f = calloc(1, 2 * cap + pad);
+    assert_non_null(f);
+    size_t a = c->enc(in, n / 3, f, cap);
+    size_t b = c->enc(in + n / 3, n - n / 3, f + a, cap);
+    *len = a + b + pad;
+    return f;
+}
+
+static void test_initrd(void **state)
+{
+    (void)state;
+    size_t n = 300000;
+    uint8_t *plain = make_plain(n);
+    for (size_t i = 0; i < ARRAY_SIZE(codecs); i++) {
+        for (size_t pad = 0; pad <= 512; pad += 512) {
+            size_t len, got_len;
+            uint8_t *got;
+            uint8_t *f = make_initrd(&codecs[i], plain, n, pad, &len);
+            assert_int_equal(decompress_initrd(f, len, SIZE_MAX, &got, &got_len), 0);
+            assert_int_equal(got_len, n);
+            assert_memory_equal(got, plain, n);
+            free(got);
+            /* bigger than allowed */
+            assert_int_equal(decompress_initrd(f, len, n - 1, &got, &got_len), -ENOEXEC);
+            assert_null(got);
+            /* cut short */
+            assert_int_equal(decompress_initrd(f, len - pad - 9, SIZE_MAX, &got, &got_len),
+                             -ENOEXEC);
+            /* followed by something else (another, uncompressed archive) */
+            if (pad) {
+                f[len - 1] = '7';
+                assert_int_equal(decompress_initrd(f, len, SIZE_MAX, &got, &got_len), -ENOEXEC);
+                assert_null(got);
+            }
+            free(f);
+        }
+    }
+    /* An uncompressed cpio archive stays as it is. */
+    uint8_t *got;
+    size_t got_len;
+    assert_int_equal(decompress_initrd((const uint8_t *)"070701000000", 12, SIZE_MAX, &got,
+                                       &got_len),
+                     -ENOTSUP);
+    free(plain);
 }
 
 int main(void)
@@ -239,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_multi_block),
         cmocka_unit_test(test_damaged),
         cmocka_unit_test(test_not_supported),
+        cmocka_unit_test(test_initrd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
