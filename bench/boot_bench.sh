@@ -32,6 +32,8 @@
 #   -c CONFIGS   configurations to run (default "default smp2 debian")
 #   -e VMON      the vmon binary (default build/src/cli/vmon, or $VMON)
 #   -m SIZE      guest memory (default 256M)
+#   -G           vmon leaves decompression to the guest (--decompress guest), as
+#                QEMU does: the software CPUs compared on the very same work
 #   -Q           vmon only (no QEMU runs)
 #   -V           QEMU only (no vmon runs)
 #   -k           keep the console logs (their directory is printed)
@@ -58,13 +60,15 @@ usage() {
 	exit "${1:-2}"
 }
 
-while getopts "n:t:c:e:m:QVkh" opt; do
+DECOMPRESS=host
+while getopts "n:t:c:e:m:GQVkh" opt; do
 	case $opt in
 	n) RUNS=$OPTARG ;;
 	t) TIMEOUT=$OPTARG ;;
 	c) CONFIGS=$OPTARG ;;
 	e) VMON_BIN=$OPTARG ;;
 	m) MEM=$OPTARG ;;
+	G) DECOMPRESS=guest ;;
 	Q) DO_QEMU=0 ;;
 	V) DO_VMON=0 ;;
 	k) KEEP=1 ;;
@@ -109,7 +113,7 @@ config() {
 # Sets CMDLINE (an array) for machine $1 (vmon or qemu) and the current config.
 command_line() {
 	if [ "$1" = vmon ]; then
-		CMDLINE=("$VMON_BIN" run --accel emu --cpus "$CPUS" --mem "$MEM" --kernel "$KERNEL"
+		CMDLINE=("$VMON_BIN" run --accel emu --decompress "$DECOMPRESS" --cpus "$CPUS" --mem "$MEM" --kernel "$KERNEL"
 			--initrd "$INITRD" --cmdline "$APPEND")
 	else
 		CMDLINE=(qemu-system-x86_64 -accel tcg

@@ -20,6 +20,7 @@
  * record the same lazy flags (tests/unit/x86/exec_fast_test.c compares the
  * two on random states). */
 #include "x86/exec_opnd.h"
+#include "x86/shift_calc.h"
 
 /* ---- Common pieces ----------------------------------------------------------- */
 
@@ -472,34 +473,16 @@ static inline __attribute__((always_inline)) int
 fast_shift(struct x86_cpu *cpu, const struct x86_insn *in, enum x86_op op, bool cl,
            unsigned size)
 {
-    unsigned reg = in->opnd[0].reg, bits = 8 * size;
-    unsigned n = fast_count(cpu, in, cl, size);
-    uint64_t mask = x86_size_mask(size), sign = x86_size_sign(size);
-    uint64_t a = x86_gpr_read(cpu, reg, size), r;
-    bool cf, of;
+    unsigned reg = in->opnd[0].reg, n = fast_count(cpu, in, cl, size);
+    uint64_t a = x86_gpr_read(cpu, reg, size);
     if (n == 0) {
         x86_gpr_write(cpu, reg, size, a); /* no flag changes */
         return fast_done(cpu, in);
     }
-    switch (op) {
-    case X86_OP_SHL:
-        r = (a << n) & mask; /* n <= 63 */
-        cf = n <= bits && ((a >> (bits - n)) & 1);
-        of = !(r & sign) != !cf;
-        break;
-    case X86_OP_SHR:
-        r = a >> n;
-        cf = (a >> (n - 1)) & 1;
-        of = a & sign;
-        break;
-    default: /* SAR */
-        r = (uint64_t)(x86_sext(a, size) >> n) & mask;
-        cf = (x86_sext(a, size) >> (n - 1)) & 1;
-        of = false;
-        break;
-    }
+    uint32_t cf_of;
+    uint64_t r = x86_shift_calc(op, size, a, n, &cf_of);
     x86_gpr_write(cpu, reg, size, r);
-    x86_flags_set_szp(cpu, size, r, (cf ? X86_FLAG_CF : 0) | (of ? X86_FLAG_OF : 0));
+    x86_flags_set_szp(cpu, size, r, cf_of);
     return fast_done(cpu, in);
 }
 
@@ -507,19 +490,11 @@ fast_shift(struct x86_cpu *cpu, const struct x86_insn *in, enum x86_op op, bool 
 static inline __attribute__((always_inline)) int
 fast_rotate(struct x86_cpu *cpu, const struct x86_insn *in, bool left, bool cl, unsigned size)
 {
-    unsigned reg = in->opnd[0].reg, bits = 8 * size;
-    unsigned n = fast_count(cpu, in, cl, size), k = n % bits;
-    uint64_t mask = x86_size_mask(size), sign = x86_size_sign(size);
-    uint64_t a = x86_gpr_read(cpu, reg, size), r = a;
-    if (k)
-        r = left ? ((a << k) | (a >> (bits - k))) & mask : ((a >> k) | (a << (bits - k))) & mask;
+    unsigned reg = in->opnd[0].reg, n = fast_count(cpu, in, cl, size);
+    uint64_t r = x86_rotate_calc(left, size, x86_gpr_read(cpu, reg, size), n);
     x86_gpr_write(cpu, reg, size, r);
-    if (n) {
-        bool cf = left ? r & 1 : r & sign;
-        bool of = left ? !(r & sign) != !cf : !(r & sign) != !(r & (sign >> 1));
-        x86_flags_update(cpu, X86_FLAG_CF | X86_FLAG_OF,
-                         (cf ? X86_FLAG_CF : 0) | (of ? X86_FLAG_OF : 0));
-    }
+    if (n)
+        x86_flags_update(cpu, X86_FLAG_CF | X86_FLAG_OF, x86_rotate_cf_of(left, size, r));
     return fast_done(cpu, in);
 }
 

@@ -7,6 +7,15 @@
 
 /* ---- Host-executed arithmetic ------------------------------------------- */
 
+/* Runs stub on h and applies what it raised (x86_sse_fp_commit; the
+ * result is h->d, which the caller writes back if it wants it). */
+static int fp_step(struct x86_cpu *cpu, enum x86_sse_stub stub, struct x86_sse_host *h,
+                   enum x86_sse_lanes lanes)
+{
+    unsigned raised = x86_sse_host_run(stub, h, cpu->s.fx.mxcsr);
+    return x86_sse_fp_commit(cpu, raised, &h->d, lanes);
+}
+
 #define ARITH_CASE(name, lanes)                                                  \
     case X86_OP_##name:                                                          \
         *stub = X86_SSE_STUB_##name;                                             \
@@ -62,7 +71,8 @@ int x86_exec_sse_cmp(struct x86_cpu *cpu, const struct x86_insn *in)
  * cleared; nothing changes when the comparison faults. */
 int x86_exec_sse_comis(struct x86_cpu *cpu, const struct x86_insn *in)
 {
-    int rc = x86_sse_check(cpu);
+    struct x86_sse_host h = { 0 };
+    int rc = x86_sse_operands(cpu, in, &h.d, &h.s);
     if (unlikely(rc))
         return rc;
     enum x86_sse_stub stub;
@@ -72,13 +82,7 @@ int x86_exec_sse_comis(struct x86_cpu *cpu, const struct x86_insn *in)
     case X86_OP_UCOMISS: stub = X86_SSE_STUB_UCOMISS; break;
     default: stub = X86_SSE_STUB_UCOMISD; break;
     }
-    struct x86_sse_host h = { 0 };
-    x86_xmm_get(cpu, in->opnd[0].reg, &h.d);
-    rc = x86_simd_read(cpu, in, 1, &h.s);
-    if (unlikely(rc))
-        return rc;
-    unsigned raised = x86_sse_host_run(stub, &h, cpu->s.fx.mxcsr);
-    rc = x86_sse_fp_commit(cpu, raised, &h.d, X86_SSE_LANES_NONE);
+    rc = fp_step(cpu, stub, &h, X86_SSE_LANES_NONE);
     if (unlikely(rc))
         return rc;
     const uint32_t zpc = X86_FLAG_ZF | X86_FLAG_PF | X86_FLAG_CF;
@@ -94,12 +98,8 @@ int x86_exec_sse_comis(struct x86_cpu *cpu, const struct x86_insn *in)
  * of them with the same results and flags. */
 int x86_exec_sse_hadd(struct x86_cpu *cpu, const struct x86_insn *in)
 {
-    int rc = x86_sse_check(cpu);
-    if (unlikely(rc))
-        return rc;
     x86_vec d, s;
-    x86_xmm_get(cpu, in->opnd[0].reg, &d);
-    rc = x86_simd_read(cpu, in, 1, &s);
+    int rc = x86_sse_operands(cpu, in, &d, &s);
     if (unlikely(rc))
         return rc;
     struct x86_sse_host h = { 0 };
@@ -121,23 +121,15 @@ int x86_exec_sse_hadd(struct x86_cpu *cpu, const struct x86_insn *in)
         lanes = X86_SSE_LANES_PS;
     }
     unsigned raised = x86_sse_host_run(stub, &h, cpu->s.fx.mxcsr);
-    rc = x86_sse_fp_commit(cpu, raised, &h.d, lanes);
-    if (unlikely(rc))
-        return rc;
-    x86_xmm_set(cpu, in->opnd[0].reg, &h.d);
-    return X86_EXEC_OK;
+    return x86_sse_fp_result(cpu, in, raised, &h.d, lanes);
 }
 
 /* ADDSUBPS/ADDSUBPD: even lanes subtract, odd lanes add. Two packed runs,
  * each with the other lanes zeroed (0 +/- 0 raises nothing). */
 int x86_exec_sse_addsub(struct x86_cpu *cpu, const struct x86_insn *in)
 {
-    int rc = x86_sse_check(cpu);
-    if (unlikely(rc))
-        return rc;
     x86_vec d, s;
-    x86_xmm_get(cpu, in->opnd[0].reg, &d);
-    rc = x86_simd_read(cpu, in, 1, &s);
+    int rc = x86_sse_operands(cpu, in, &d, &s);
     if (unlikely(rc))
         return rc;
     bool dbl = in->op == X86_OP_ADDSUBPD;
@@ -164,11 +156,7 @@ int x86_exec_sse_addsub(struct x86_cpu *cpu, const struct x86_insn *in)
             r.d[i + 1] = add.d.d[i + 1];
         }
     }
-    rc = x86_sse_fp_commit(cpu, raised, &r, dbl ? X86_SSE_LANES_PD : X86_SSE_LANES_PS);
-    if (unlikely(rc))
-        return rc;
-    x86_xmm_set(cpu, in->opnd[0].reg, &r);
-    return X86_EXEC_OK;
+    return x86_sse_fp_result(cpu, in, raised, &r, dbl ? X86_SSE_LANES_PD : X86_SSE_LANES_PS);
 }
 
 /* ---- SSE4.1 ROUNDxx -------------------------------------------------------- */
@@ -245,12 +233,8 @@ static uint64_t round_integral(uint64_t x, const struct fp_format *f, unsigned m
  * MXCSR.RC instead, imm8[3] suppress the precision exception. */
 int x86_exec_sse_round(struct x86_cpu *cpu, const struct x86_insn *in)
 {
-    int rc = x86_sse_check(cpu);
-    if (unlikely(rc))
-        return rc;
     x86_vec d, s;
-    x86_xmm_get(cpu, in->opnd[0].reg, &d);
-    rc = x86_simd_read(cpu, in, 1, &s);
+    int rc = x86_sse_operands(cpu, in, &d, &s);
     if (unlikely(rc))
         return rc;
     uint32_t mxcsr = cpu->s.fx.mxcsr;
@@ -276,11 +260,7 @@ int x86_exec_sse_round(struct x86_cpu *cpu, const struct x86_insn *in)
     }
     if (imm & 8)
         raised &= ~(unsigned)X86_MXCSR_PE;
-    rc = x86_sse_fp_commit(cpu, raised, &d, X86_SSE_LANES_NONE);
-    if (unlikely(rc))
-        return rc;
-    x86_xmm_set(cpu, in->opnd[0].reg, &d);
-    return X86_EXEC_OK;
+    return x86_sse_fp_result(cpu, in, raised, &d, X86_SSE_LANES_NONE);
 }
 
 /* ---- SSE4.1 DPPS/DPPD ------------------------------------------------------- */
@@ -292,12 +272,8 @@ int x86_exec_sse_round(struct x86_cpu *cpu, const struct x86_insn *in)
  * recorded, and the first step with an unmasked exception faults. */
 int x86_exec_sse_dp(struct x86_cpu *cpu, const struct x86_insn *in)
 {
-    int rc = x86_sse_check(cpu);
-    if (unlikely(rc))
-        return rc;
     x86_vec d, s, r = { 0 };
-    x86_xmm_get(cpu, in->opnd[0].reg, &d);
-    rc = x86_simd_read(cpu, in, 1, &s);
+    int rc = x86_sse_operands(cpu, in, &d, &s);
     if (unlikely(rc))
         return rc;
     unsigned imm = (unsigned)in->imm;
@@ -307,19 +283,16 @@ int x86_exec_sse_dp(struct x86_cpu *cpu, const struct x86_insn *in)
             if (imm & (0x10u << i))
                 mul.d.d[i] = d.d[i], mul.s.d[i] = s.d[i];
         }
-        unsigned raised = x86_sse_host_run(X86_SSE_STUB_MULPS, &mul, cpu->s.fx.mxcsr);
-        rc = x86_sse_fp_commit(cpu, raised, &mul.d, X86_SSE_LANES_PS);
+        rc = fp_step(cpu, X86_SSE_STUB_MULPS, &mul, X86_SSE_LANES_PS);
         if (unlikely(rc))
             return rc;
         sum.d.d[0] = mul.d.d[0], sum.s.d[0] = mul.d.d[1];
         sum.d.d[1] = mul.d.d[2], sum.s.d[1] = mul.d.d[3];
-        raised = x86_sse_host_run(X86_SSE_STUB_ADDPS, &sum, cpu->s.fx.mxcsr);
-        rc = x86_sse_fp_commit(cpu, raised, &sum.d, X86_SSE_LANES_PS2);
+        rc = fp_step(cpu, X86_SSE_STUB_ADDPS, &sum, X86_SSE_LANES_PS2);
         if (unlikely(rc))
             return rc;
         sum.s.d[0] = sum.d.d[1];
-        raised = x86_sse_host_run(X86_SSE_STUB_ADDSS, &sum, cpu->s.fx.mxcsr);
-        rc = x86_sse_fp_commit(cpu, raised, &sum.d, X86_SSE_LANES_SS);
+        rc = fp_step(cpu, X86_SSE_STUB_ADDSS, &sum, X86_SSE_LANES_SS);
         if (unlikely(rc))
             return rc;
         for (unsigned i = 0; i < 4; i++)
@@ -329,13 +302,11 @@ int x86_exec_sse_dp(struct x86_cpu *cpu, const struct x86_insn *in)
             if (imm & (0x10u << i))
                 mul.d.q[i] = d.q[i], mul.s.q[i] = s.q[i];
         }
-        unsigned raised = x86_sse_host_run(X86_SSE_STUB_MULPD, &mul, cpu->s.fx.mxcsr);
-        rc = x86_sse_fp_commit(cpu, raised, &mul.d, X86_SSE_LANES_PD);
+        rc = fp_step(cpu, X86_SSE_STUB_MULPD, &mul, X86_SSE_LANES_PD);
         if (unlikely(rc))
             return rc;
         sum.d.q[0] = mul.d.q[0], sum.s.q[0] = mul.d.q[1];
-        raised = x86_sse_host_run(X86_SSE_STUB_ADDSD, &sum, cpu->s.fx.mxcsr);
-        rc = x86_sse_fp_commit(cpu, raised, &sum.d, X86_SSE_LANES_SD);
+        rc = fp_step(cpu, X86_SSE_STUB_ADDSD, &sum, X86_SSE_LANES_SD);
         if (unlikely(rc))
             return rc;
         for (unsigned i = 0; i < 2; i++)

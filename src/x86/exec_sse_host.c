@@ -109,21 +109,32 @@ int x86_sse_fp_commit(struct x86_cpu *cpu, unsigned raised, const x86_vec *res,
     return X86_EXEC_OK;
 }
 
-int x86_sse_host_op(struct x86_cpu *cpu, const struct x86_insn *in, enum x86_sse_stub stub,
-                    enum x86_sse_lanes lanes)
+int x86_sse_operands(struct x86_cpu *cpu, const struct x86_insn *in, x86_vec *d, x86_vec *s)
 {
     int rc = x86_sse_check(cpu);
     if (unlikely(rc))
         return rc;
+    x86_xmm_get(cpu, in->opnd[0].reg, d);
+    return x86_simd_read(cpu, in, 1, s);
+}
+
+int x86_sse_fp_result(struct x86_cpu *cpu, const struct x86_insn *in, unsigned raised,
+                      const x86_vec *res, enum x86_sse_lanes lanes)
+{
+    int rc = x86_sse_fp_commit(cpu, raised, res, lanes);
+    if (unlikely(rc))
+        return rc;
+    x86_xmm_set(cpu, in->opnd[0].reg, res);
+    return X86_EXEC_OK;
+}
+
+int x86_sse_host_op(struct x86_cpu *cpu, const struct x86_insn *in, enum x86_sse_stub stub,
+                    enum x86_sse_lanes lanes)
+{
     struct x86_sse_host h = { 0 };
-    x86_xmm_get(cpu, in->opnd[0].reg, &h.d);
-    rc = x86_simd_read(cpu, in, 1, &h.s);
+    int rc = x86_sse_operands(cpu, in, &h.d, &h.s);
     if (unlikely(rc))
         return rc;
     unsigned raised = x86_sse_host_run(stub, &h, cpu->s.fx.mxcsr);
-    rc = x86_sse_fp_commit(cpu, raised, &h.d, lanes);
-    if (unlikely(rc))
-        return rc;
-    x86_xmm_set(cpu, in->opnd[0].reg, &h.d);
-    return X86_EXEC_OK;
+    return x86_sse_fp_result(cpu, in, raised, &h.d, lanes);
 }

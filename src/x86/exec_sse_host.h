@@ -100,6 +100,17 @@ enum x86_sse_lanes {
 int x86_sse_fp_commit(struct x86_cpu *cpu, unsigned raised, const x86_vec *res,
                       enum x86_sse_lanes lanes);
 
+/* The operands of the shape "XMM destination (also the first source) op
+ * operand 1 (XMM or memory)", after the SSE checks (#UD, #NM): *d is the
+ * destination register, *s operand 1 (read with its alignment rule).
+ * Returns X86_EXEC_OK or the fault's status. */
+int x86_sse_operands(struct x86_cpu *cpu, const struct x86_insn *in, x86_vec *d, x86_vec *s);
+
+/* Commits the flags an operation raised (x86_sse_fp_commit) and, when
+ * nothing faulted, writes res to the XMM destination (operand 0). */
+int x86_sse_fp_result(struct x86_cpu *cpu, const struct x86_insn *in, unsigned raised,
+                      const x86_vec *res, enum x86_sse_lanes lanes);
+
 /* The common shape "XMM destination (also the first source) op operand 1
  * (XMM or memory)": SSE checks, operands, stub, commit, write-back. */
 int x86_sse_host_op(struct x86_cpu *cpu, const struct x86_insn *in, enum x86_sse_stub stub,

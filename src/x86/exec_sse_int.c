@@ -7,6 +7,7 @@
 #include "x86/exec_sse_int.h"
 
 #include "x86/exec_opnd.h"
+#include "x86/exec_sse_host.h"
 #include "x86/exec_sse_opnd.h"
 
 /* ---- Saturation ------------------------------------------------------------ */
@@ -445,12 +446,8 @@ int x86_exec_simd_int(struct x86_cpu *cpu, const struct x86_insn *in)
 /* PTEST: ZF = (d AND s) == 0, CF = (NOT d AND s) == 0, the others 0. */
 int x86_exec_ptest(struct x86_cpu *cpu, const struct x86_insn *in)
 {
-    int rc = x86_sse_check(cpu);
-    if (unlikely(rc))
-        return rc;
     x86_vec d, s;
-    x86_xmm_get(cpu, in->opnd[0].reg, &d);
-    rc = x86_simd_read(cpu, in, 1, &s);
+    int rc = x86_sse_operands(cpu, in, &d, &s);
     if (unlikely(rc))
         return rc;
     uint32_t fl = 0;

@@ -266,6 +266,14 @@ static void store_rax(struct as *a, uint32_t addr) { b(a, 4, 0x48, 0x89, 0x04, 0
 static void mov_rax(struct as *a, uint32_t v) { b(a, 3, 0x48, 0xc7, 0xc0); imm32(a, v); }
 static void invlpg(struct as *a, uint32_t addr) { b(a, 3, 0x0f, 0x01, 0x3c); b(a, 1, 0x25); imm32(a, addr); }
 static void mov_cr3_rax(struct as *a) { b(a, 3, 0x0f, 0x22, 0xd8); }
+static void mov_rax_cr4(struct as *a) { b(a, 3, 0x0f, 0x20, 0xe0); }
+static void mov_cr4_rax(struct as *a) { b(a, 3, 0x0f, 0x22, 0xe0); }
+/* or rax, CR4.PGE (set) / xor rax, CR4.PGE */
+static void pge_rax(struct as *a, bool set)
+{
+    b(a, 4, 0x48, set ? 0x0d : 0x35, 0x80, 0x00);
+    b(a, 2, 0x00, 0x00);
+}
 
 #define CC_E 4
 #define CC_NE 5
@@ -276,15 +284,103 @@ static void expect_out(const struct machine *m, const uint8_t *want, unsigned n)
     assert_memory_equal(m->out, want, n);
 }
 
+/* Runs the guest from 0x1000 and checks what it reported. */
+static void run_expect(struct machine *m, const uint8_t *want, unsigned n)
+{
+    machine_run(m, 0x1000);
+    expect_out(m, want, n);
+}
+
+/* The fixture of the tests below: a fresh machine each. */
+static int machine_setup(void **state)
+{
+    struct machine *m = malloc(sizeof(*m));
+    if (!m)
+        return -1;
+    machine_init(m);
+    *state = m;
+    return 0;
+}
+
+static int machine_teardown(void **state)
+{
+    machine_fini(*state);
+    free(*state);
+    return 0;
+}
+
+/* The start of a loop that counts its trips in EBX: zeroes it, starts a
+ * block of its own (the loop), whose first instruction jumps to target.
+ * Returns the loop's address. */
+static uint64_t loop_to(struct as *a, uint64_t target)
+{
+    b(a, 2, 0x31, 0xdb); /* xor ebx, ebx */
+    jmp(a, a->pc + 5);
+    uint64_t loop = a->pc;
+    jmp(a, target);
+    return loop;
+}
+
+/* ---- A linked successor whose page is remapped ---------------------------------- */
+
+#define REMAP_VA 0x5000u  /* the successor's virtual page */
+#define REMAP_RET 0x5800u /* a RET on it: calling it refills the TLB */
+#define REMAP_PTE (PT + 5 * 8)
+
+/* Two versions of the successor for virtual REMAP_VA: physical 0x5000
+ * reports 0x51, physical 0x6000 0x62; both go on at 0x2000. */
+static void remap_versions(struct machine *m)
+{
+    struct as v1 = { m, 0x5000 };
+    mov_al(&v1, 0x51);
+    out_al(&v1);
+    jmp(&v1, 0x2000);
+    memcpy(m->ram + 0x6000, m->ram + 0x5000, 16);
+    m->ram[0x6001] = 0x62;
+    m->ram[0x5800] = m->ram[0x6800] = 0xc3; /* ret */
+}
+
+/* The loop from a->pc into REMAP_VA, and the trip count at 0x2000 where
+ * it comes back; a->pc is then there. Returns the loop's address. */
+static uint64_t remap_loop(struct as *a)
+{
+    uint64_t loop = loop_to(a, REMAP_VA);
+    a->pc = 0x2000;
+    inc_ebx(a);
+    return loop;
+}
+
+/* The code for "after trip n" begins: returns the jump over it (taken on
+ * the other trips) for remap_again() to patch. */
+static uint64_t remap_after_trip(struct as *a, uint8_t n)
+{
+    cmp_ebx(a, n);
+    return jcc(a, CC_NE, 0);
+}
+
+/* mov rax, pte; mov [REMAP_PTE], rax */
+static void remap_set_pte(struct as *a, uint32_t pte)
+{
+    mov_rax(a, pte);
+    store_rax(a, REMAP_PTE);
+}
+
+/* Ends the code of one trip: calls the RET on the page (the TLB gets the
+ * new translation), goes round the loop again; skip lands after it. */
+static void remap_again(struct as *a, uint64_t loop, uint64_t skip)
+{
+    call(a, REMAP_RET);
+    jmp(a, loop);
+    patch_rel32(a->m, skip, a->pc);
+}
+
 /* ---- Tests ----------------------------------------------------------------------- */
 
 /* A block stores into its own next instruction: the store must be seen. */
 static void test_block_writes_into_itself(void **state)
 {
-    (void)state;
-    struct machine m;
-    machine_init(&m);
-    struct as a = { &m, 0x1000 };
+    struct machine *m = *state;
+    struct as a = { m, 0x1000 };
     /* twice through the same block: the second time it is rebuilt */
     b(&a, 2, 0x31, 0xdb); /* xor ebx, ebx */
     uint64_t loop = a.pc;
@@ -296,9 +392,7 @@ static void test_block_writes_into_itself(void **state)
     cmp_ebx(&a, 2);
     jcc(&a, CC_NE, loop);
     stop(&a);
-    machine_run(&m, 0x1000);
-    expect_out(&m, (const uint8_t[]){ 0x42, 0x42 }, 2);
-    machine_fini(&m);
+    run_expect(m, (const uint8_t[]){ 0x42, 0x42 }, 2);
 }
 
 /* Block A (page 1) jumps to block B (page 3) twice: the first trip links A
@@ -306,14 +400,9 @@ static void test_block_writes_into_itself(void **state)
  * run the new B, not follow the old link. */
 static void test_link_to_rewritten_block(void **state)
 {
-    (void)state;
-    struct machine m;
-    machine_init(&m);
-    struct as a = { &m, 0x1000 };
-    b(&a, 2, 0x31, 0xdb); /* xor ebx, ebx */
-    jmp(&a, a.pc + 5);    /* A starts a block of its own */
-    uint64_t loop_a = a.pc;
-    jmp(&a, 0x3000);      /* A -> B */
+    struct machine *m = *state;
+    struct as a = { m, 0x1000 };
+    uint64_t loop_a = loop_to(&a, 0x3000); /* A -> B */
     a.pc = 0x3000;        /* B */
     mov_al(&a, 0x11);
     out_al(&a);
@@ -324,11 +413,9 @@ static void test_link_to_rewritten_block(void **state)
     uint64_t done = jcc(&a, CC_E, 0);
     store8(&a, 0x3001, 0x22);
     jmp(&a, loop_a);
-    patch_rel32(&m, done, a.pc);
+    patch_rel32(m, done, a.pc);
     stop(&a);
-    machine_run(&m, 0x1000);
-    expect_out(&m, (const uint8_t[]){ 0x11, 0x22 }, 2);
-    machine_fini(&m);
+    run_expect(m, (const uint8_t[]){ 0x11, 0x22 }, 2);
 }
 
 /* The virtual page of a linked successor is remapped to other code, with
@@ -337,48 +424,23 @@ static void test_link_to_rewritten_block(void **state)
  * to a RET elsewhere on the page refills it). */
 static void test_link_after_remap(void **state)
 {
-    (void)state;
-    struct machine m;
-    machine_init(&m);
-    /* two versions of the code at virtual 0x5000: physical 0x5000 and 0x6000 */
-    struct as v1 = { &m, 0x5000 };
-    mov_al(&v1, 0x51);
-    out_al(&v1);
-    jmp(&v1, 0x2000);
-    memcpy(m.ram + 0x6000, m.ram + 0x5000, 16);
-    m.ram[0x6001] = 0x62; /* the same code reporting 0x62 */
-    m.ram[0x5800] = m.ram[0x6800] = 0xc3; /* ret */
-
-    struct as a = { &m, 0x1000 };
-    b(&a, 2, 0x31, 0xdb); /* xor ebx, ebx */
-    jmp(&a, a.pc + 5);    /* the loop starts a block of its own */
-    uint64_t loop = a.pc;
-    jmp(&a, 0x5000);
-    a.pc = 0x2000;
-    inc_ebx(&a);
-    cmp_ebx(&a, 1);
-    uint64_t second = jcc(&a, CC_NE, 0);
-    /* after trip 1: map 0x5000 -> 0x6000, INVLPG */
-    mov_rax(&a, 0x6003);
-    store_rax(&a, PT + 5 * 8);
-    invlpg(&a, 0x5000);
-    call(&a, 0x5800);
-    jmp(&a, loop);
-    patch_rel32(&m, second, a.pc);
-    cmp_ebx(&a, 2);
-    uint64_t done = jcc(&a, CC_NE, 0);
+    struct machine *m = *state;
+    remap_versions(m);
+    struct as a = { m, 0x1000 };
+    uint64_t loop = remap_loop(&a);
+    /* after trip 1: map REMAP_VA -> 0x6000, INVLPG */
+    uint64_t skip = remap_after_trip(&a, 1);
+    remap_set_pte(&a, 0x6003);
+    invlpg(&a, REMAP_VA);
+    remap_again(&a, loop, skip);
     /* after trip 2: map it back -> 0x5000, reload CR3 */
-    mov_rax(&a, 0x5003);
-    store_rax(&a, PT + 5 * 8);
+    skip = remap_after_trip(&a, 2);
+    remap_set_pte(&a, 0x5003);
     mov_rax(&a, PML4);
     mov_cr3_rax(&a);
-    call(&a, 0x5800);
-    jmp(&a, loop);
-    patch_rel32(&m, done, a.pc);
+    remap_again(&a, loop, skip);
     stop(&a);
-    machine_run(&m, 0x1000);
-    expect_out(&m, (const uint8_t[]){ 0x51, 0x62, 0x51 }, 3);
-    machine_fini(&m);
+    run_expect(m, (const uint8_t[]){ 0x51, 0x62, 0x51 }, 3);
 }
 
 /* With CR4.PGE, a global translation of a linked successor's page may
@@ -386,62 +448,35 @@ static void test_link_after_remap(void **state)
  * page, nor CR4.PGE going off. */
 static void test_global_translations(void **state)
 {
-    (void)state;
-    struct machine m;
-    machine_init(&m);
-    struct as v1 = { &m, 0x5000 };
-    mov_al(&v1, 0x51);
-    out_al(&v1);
-    jmp(&v1, 0x2000);
-    memcpy(m.ram + 0x6000, m.ram + 0x5000, 16);
-    m.ram[0x6001] = 0x62;
-    m.ram[0x5800] = m.ram[0x6800] = 0xc3; /* ret */
-    put64(&m, PT + 5 * 8, 0x5000 | 0x103);  /* global */
-
-    struct as a = { &m, 0x1000 };
-    b(&a, 3, 0x0f, 0x20, 0xe0);             /* mov rax, cr4 */
-    b(&a, 4, 0x48, 0x0d, 0x80, 0x00); b(&a, 2, 0x00, 0x00); /* or rax, PGE */
-    b(&a, 3, 0x0f, 0x22, 0xe0);             /* mov cr4, rax */
-    b(&a, 2, 0x31, 0xdb);                   /* xor ebx, ebx */
-    jmp(&a, a.pc + 5);
-    uint64_t loop = a.pc;
-    jmp(&a, 0x5000);
-    a.pc = 0x2000;
-    inc_ebx(&a);
-    cmp_ebx(&a, 1);
-    uint64_t second = jcc(&a, CC_NE, 0);
+    struct machine *m = *state;
+    remap_versions(m);
+    put64(m, REMAP_PTE, 0x5000 | 0x103); /* global */
+    struct as a = { m, 0x1000 };
+    mov_rax_cr4(&a);
+    pge_rax(&a, true);
+    mov_cr4_rax(&a);
+    uint64_t loop = remap_loop(&a);
     /* after trip 1: reload CR3 (the global translation stays) */
+    uint64_t skip = remap_after_trip(&a, 1);
     mov_rax(&a, PML4);
     mov_cr3_rax(&a);
-    call(&a, 0x5800);
-    jmp(&a, loop);
-    patch_rel32(&m, second, a.pc);
-    cmp_ebx(&a, 2);
-    uint64_t third = jcc(&a, CC_NE, 0);
-    /* after trip 2: 0x5000 -> 0x6000 (global), INVLPG */
-    mov_rax(&a, 0x6103);
-    store_rax(&a, PT + 5 * 8);
-    invlpg(&a, 0x5000);
-    call(&a, 0x5800);
-    jmp(&a, loop);
-    patch_rel32(&m, third, a.pc);
-    cmp_ebx(&a, 3);
-    uint64_t done = jcc(&a, CC_NE, 0);
+    remap_again(&a, loop, skip);
+    /* after trip 2: REMAP_VA -> 0x6000 (global), INVLPG */
+    skip = remap_after_trip(&a, 2);
+    remap_set_pte(&a, 0x6103);
+    invlpg(&a, REMAP_VA);
+    remap_again(&a, loop, skip);
     /* after trip 3: back to 0x5000, then CR4.PGE off and on again */
-    mov_rax(&a, 0x5103);
-    store_rax(&a, PT + 5 * 8);
-    b(&a, 3, 0x0f, 0x20, 0xe0);             /* mov rax, cr4 */
-    b(&a, 4, 0x48, 0x35, 0x80, 0x00); b(&a, 2, 0x00, 0x00); /* xor rax, PGE */
-    b(&a, 3, 0x0f, 0x22, 0xe0);             /* mov cr4, rax */
-    b(&a, 4, 0x48, 0x35, 0x80, 0x00); b(&a, 2, 0x00, 0x00);
-    b(&a, 3, 0x0f, 0x22, 0xe0);
-    call(&a, 0x5800);
-    jmp(&a, loop);
-    patch_rel32(&m, done, a.pc);
+    skip = remap_after_trip(&a, 3);
+    remap_set_pte(&a, 0x5103);
+    mov_rax_cr4(&a);
+    pge_rax(&a, false);
+    mov_cr4_rax(&a);
+    pge_rax(&a, false);
+    mov_cr4_rax(&a);
+    remap_again(&a, loop, skip);
     stop(&a);
-    machine_run(&m, 0x1000);
-    expect_out(&m, (const uint8_t[]){ 0x51, 0x51, 0x62, 0x51 }, 4);
-    machine_fini(&m);
+    run_expect(m, (const uint8_t[]){ 0x51, 0x51, 0x62, 0x51 }, 4);
 }
 
 /* Returns link from the block after their call: one function called from
@@ -449,24 +484,22 @@ static void test_global_translations(void **state)
  * (EMU_CALL_DEPTH), each return must land after its own call. */
 static void test_returns(void **state)
 {
-    (void)state;
-    struct machine m;
-    machine_init(&m);
-    struct as f = { &m, 0x3000 }; /* f: out al; inc al; ret */
+    struct machine *m = *state;
+    struct as f = { m, 0x3000 }; /* f: out al; inc al; ret */
     out_al(&f);
     b(&f, 2, 0xfe, 0xc0);
     b(&f, 1, 0xc3);
-    struct as r = { &m, 0x3800 }; /* r: recurse ecx times, then out al, and inc al on the way back */
+    struct as r = { m, 0x3800 }; /* r: recurse ecx times, then out al, and inc al on the way back */
     b(&r, 2, 0xff, 0xc9);          /* dec ecx */
     uint64_t base = jcc(&r, CC_E, 0);
     call(&r, 0x3800);
     b(&r, 2, 0xfe, 0xc0);          /* inc al */
     b(&r, 1, 0xc3);
-    patch_rel32(&m, base, r.pc);
+    patch_rel32(m, base, r.pc);
     out_al(&r);
     b(&r, 1, 0xc3);
 
-    struct as a = { &m, 0x1000 };
+    struct as a = { m, 0x1000 };
     b(&a, 2, 0x31, 0xdb); /* xor ebx, ebx */
     uint64_t loop = a.pc;
     mov_al(&a, 0x10);
@@ -481,19 +514,15 @@ static void test_returns(void **state)
     call(&a, 0x3800);     /* out 0x40 at the bottom, then 39 incs on the way back */
     out_al(&a);           /* 0x40 + 39 */
     stop(&a);
-    machine_run(&m, 0x1000);
-    expect_out(&m, (const uint8_t[]){ 0x10, 0x21, 0x10, 0x21, 0x40, 0x40 + 39 }, 6);
-    machine_fini(&m);
+    run_expect(m, (const uint8_t[]){ 0x10, 0x21, 0x10, 0x21, 0x40, 0x40 + 39 }, 6);
 }
 
 /* Conditional branches leave a block in the middle when taken and fall
  * through when not; each way out gets its own link. */
 static void test_branches_out_of_the_middle(void **state)
 {
-    (void)state;
-    struct machine m;
-    machine_init(&m);
-    struct as a = { &m, 0x1000 };
+    struct machine *m = *state;
+    struct as a = { m, 0x1000 };
     b(&a, 2, 0x31, 0xdb); /* xor ebx, ebx */
     uint64_t loop = a.pc;
     inc_ebx(&a);
@@ -504,27 +533,23 @@ static void test_branches_out_of_the_middle(void **state)
     mov_al(&a, 0x33);               /* trip 3 falls through everything */
     out_al(&a);
     stop(&a);
-    patch_rel32(&m, j1, a.pc);
+    patch_rel32(m, j1, a.pc);
     mov_al(&a, 0x31);
     out_al(&a);
     jmp(&a, loop);
-    patch_rel32(&m, j2, a.pc);
+    patch_rel32(m, j2, a.pc);
     mov_al(&a, 0x32);
     out_al(&a);
     jmp(&a, loop);
-    machine_run(&m, 0x1000);
-    expect_out(&m, (const uint8_t[]){ 0x31, 0x32, 0x33 }, 3);
-    machine_fini(&m);
+    run_expect(m, (const uint8_t[]){ 0x31, 0x32, 0x33 }, 3);
 }
 
 /* REP STOSB over more than one batch (X86_REP_BATCH) in the middle of a
  * block: the instructions after it run once, after all the iterations. */
 static void test_rep_in_the_middle(void **state)
 {
-    (void)state;
-    struct machine m;
-    machine_init(&m);
-    struct as a = { &m, 0x1000 };
+    struct machine *m = *state;
+    struct as a = { m, 0x1000 };
     b(&a, 3, 0x48, 0xc7, 0xc7); imm32(&a, 0x100000);  /* mov rdi, 0x100000 */
     b(&a, 3, 0x48, 0xc7, 0xc1); imm32(&a, 10000);     /* mov rcx, 10000 */
     mov_al(&a, 0x5a);
@@ -535,30 +560,26 @@ static void test_rep_in_the_middle(void **state)
     b(&a, 1, 0x00);
     out_al(&a);
     stop(&a);
-    machine_run(&m, 0x1000);
-    expect_out(&m, (const uint8_t[]){ 0, 0x5a }, 2);
-    assert_int_equal(m.ram[0x100000 + 9999], 0x5a);
-    assert_int_equal(m.ram[0x100000 + 10000], 0);
-    machine_fini(&m);
+    run_expect(m, (const uint8_t[]){ 0, 0x5a }, 2);
+    assert_int_equal(m->ram[0x100000 + 9999], 0x5a);
+    assert_int_equal(m->ram[0x100000 + 10000], 0);
 }
 
 /* A block that runs into the next page (an instruction crossing the page
  * boundary) is used again only while that page maps the same code. */
 static void test_block_across_pages(void **state)
 {
-    (void)state;
-    struct machine m;
-    machine_init(&m);
+    struct machine *m = *state;
     /* mov eax, imm32 at 0x7fff: the immediate is on the next page */
-    struct as c = { &m, 0x7fff };
+    struct as c = { m, 0x7fff };
     b(&c, 1, 0xb8); imm32(&c, 0x71);
     out_al(&c);
     jmp(&c, 0x2000);
     /* physical 0xa000: the same bytes from 0x8000 on, but imm32 0x72 */
-    memcpy(m.ram + 0xa000, m.ram + 0x8000, 16);
-    m.ram[0xa000] = 0x72;
+    memcpy(m->ram + 0xa000, m->ram + 0x8000, 16);
+    m->ram[0xa000] = 0x72;
 
-    struct as a = { &m, 0x1000 };
+    struct as a = { m, 0x1000 };
     b(&a, 2, 0x31, 0xdb);
     uint64_t loop = a.pc;
     jmp(&a, 0x7fff);
@@ -570,11 +591,9 @@ static void test_block_across_pages(void **state)
     store_rax(&a, PT + 8 * 8);
     invlpg(&a, 0x8000);
     jmp(&a, loop);
-    patch_rel32(&m, done, a.pc);
+    patch_rel32(m, done, a.pc);
     stop(&a);
-    machine_run(&m, 0x1000);
-    expect_out(&m, (const uint8_t[]){ 0x71, 0x72 }, 2);
-    machine_fini(&m);
+    run_expect(m, (const uint8_t[]){ 0x71, 0x72 }, 2);
 }
 
 /* ---- Speed ------------------------------------------------------------------------ */
@@ -663,17 +682,19 @@ static void test_loop_speed(void **state)
     assert_int_equal(rax, LOOP_ITERS);
 }
 
+#define BLOCK_TEST(t) cmocka_unit_test_setup_teardown(t, machine_setup, machine_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_block_writes_into_itself),
-        cmocka_unit_test(test_link_to_rewritten_block),
-        cmocka_unit_test(test_link_after_remap),
-        cmocka_unit_test(test_global_translations),
-        cmocka_unit_test(test_returns),
-        cmocka_unit_test(test_branches_out_of_the_middle),
-        cmocka_unit_test(test_rep_in_the_middle),
-        cmocka_unit_test(test_block_across_pages),
+        BLOCK_TEST(test_block_writes_into_itself),
+        BLOCK_TEST(test_link_to_rewritten_block),
+        BLOCK_TEST(test_link_after_remap),
+        BLOCK_TEST(test_global_translations),
+        BLOCK_TEST(test_returns),
+        BLOCK_TEST(test_branches_out_of_the_middle),
+        BLOCK_TEST(test_rep_in_the_middle),
+        BLOCK_TEST(test_block_across_pages),
         cmocka_unit_test(test_loop_speed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

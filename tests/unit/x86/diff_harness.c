@@ -2,6 +2,8 @@
  * diff_harness.h for the method). */
 #include "diff_harness.h"
 
+#include "diff_native.h"
+
 #include <cpuid.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -44,10 +46,6 @@ struct diff_ctl {
 #define USER_DS 0x2b
 #define USER_CS64 0x33
 #define LDT_DS 0x07 /* LDT entry 0, RPL 3: the DIFF_M16A data segment */
-
-#define CODE_LEN 8192u
-#define INSN_OFF 0x400u
-#define EPI_OFF 0x800u
 
 /* ---- Small helpers ---------------------------------------------------------- */
 
@@ -96,151 +94,98 @@ bool diff_host_has(uint32_t leaf, unsigned reg, unsigned bit)
 
 /* ---- Code generation -------------------------------------------------------- */
 
-struct cg {
-    uint8_t *p;
-};
-
-static void cg_b(struct cg *c, uint8_t b) { *c->p++ = b; }
-static void cg_u32(struct cg *c, uint32_t v) { memcpy(c->p, &v, 4); c->p += 4; }
-static void cg_u64(struct cg *c, uint64_t v) { memcpy(c->p, &v, 8); c->p += 8; }
-
-static void cg_bytes(struct cg *c, const char *s, unsigned n)
-{
-    memcpy(c->p, s, n);
-    c->p += n;
-}
-
-static void cg_jmp(struct cg *c, const uint8_t *target)
-{
-    cg_b(c, 0xe9);
-    cg_u32(c, (uint32_t)(target - (c->p + 4)));
-}
-
-/* pop r15, r14, r13, r12, rbp, rbx; ret */
-static void cg_host_return(struct cg *c)
-{
-    cg_bytes(c, "\x68\x02\x02\x00\x00\x9d", 6); /* push 0x202; popfq: DF = AC = 0 */
-    cg_bytes(c, "\x41\x5f\x41\x5e\x41\x5d\x41\x5c\x5d\x5b\xc3", 11);
-}
-
 /* 64-bit entry, called as fn(ctl): saves the host state, loads the test
  * state and jumps to the instruction (far, into 32-bit code, for M32). */
-static void cg_prologue(struct cg *c, const struct diff_env *env, enum diff_mode mode)
+static void cg_prologue(struct diff_cg *c, const struct diff_env *env, enum diff_mode mode)
 {
-    cg_bytes(c, "\x53\x55\x41\x54\x41\x55\x41\x56\x41\x57", 10);
-    cg_bytes(c, "\x48\x89\xa7", 3); /* mov [rdi + host_rsp], rsp */
-    cg_u32(c, OFF(host_rsp));
+    diff_cg_save_host(c, OFF(host_rsp));
     if (mode != DIFF_M64) { /* mov eax, sel; mov ds, eax; mov es, eax */
-        cg_b(c, 0xb8);
-        cg_u32(c, mode == DIFF_M16A ? LDT_DS : USER_DS);
-        cg_bytes(c, "\x8e\xd8\x8e\xc0", 4);
+        diff_cg_b(c, 0xb8);
+        diff_cg_u32(c, mode == DIFF_M16A ? LDT_DS : USER_DS);
+        diff_cg_bytes(c, "\x8e\xd8\x8e\xc0", 4);
     }
-    cg_bytes(c, "\x48\x89\xf8", 3); /* mov rax, rdi */
-    cg_bytes(c, "\xff\xb0", 2);     /* push qword [rax + rflags]; popfq */
-    cg_u32(c, OFF(st.rflags));
-    cg_b(c, 0x9d);
-    for (unsigned r = 1; r < 16; r++) {
-        if (r == X86_RSP)
-            continue;
-        cg_b(c, r >= 8 ? 0x4c : 0x48); /* mov r, [rax + 8r] */
-        cg_b(c, 0x8b);
-        cg_b(c, (uint8_t)(0x80 | ((r & 7) << 3)));
-        cg_u32(c, OFF_GPR(r));
-    }
-    cg_bytes(c, "\x48\x8b\xa0", 3); /* mov rsp, [rax + 32] */
-    cg_u32(c, OFF_GPR(X86_RSP));
-    cg_bytes(c, "\x48\x8b\x80", 3); /* mov rax, [rax] */
-    cg_u32(c, OFF_GPR(X86_RAX));
+    diff_cg_bytes(c, "\x48\x89\xf8", 3); /* mov rax, rdi */
+    diff_cg_bytes(c, "\xff\xb0", 2);     /* push qword [rax + rflags]; popfq */
+    diff_cg_u32(c, OFF(st.rflags));
+    diff_cg_b(c, 0x9d);
+    diff_cg_load_gprs(c, OFF_GPR(0));
     if (mode == DIFF_M64) {
-        cg_jmp(c, (uint8_t *)(uintptr_t)env->insn_addr);
+        diff_cg_jmp(c, (uint8_t *)(uintptr_t)env->insn_addr);
     } else {
-        cg_bytes(c, "\xff\x2c\x25", 3); /* jmp far m16:32 [far_in] */
-        cg_u32(c, (uint32_t)(uintptr_t)(env->ctl + OFF(far_in_off)));
+        diff_cg_bytes(c, "\xff\x2c\x25", 3); /* jmp far m16:32 [far_in] */
+        diff_cg_u32(c, (uint32_t)(uintptr_t)(env->ctl + OFF(far_in_off)));
     }
 }
 
 /* 64-bit landing code for landing address `land`. */
-static void cg_epilogue64(struct cg *c, const struct diff_env *env, uint64_t land)
+static void cg_epilogue64(struct diff_cg *c, const struct diff_env *env, uint64_t land)
 {
     uint64_t ctl = (uintptr_t)env->ctl;
-    cg_bytes(c, "\x48\xa3", 2); /* mov [scratch], rax */
-    cg_u64(c, ctl + OFF(scratch));
-    cg_bytes(c, "\x48\xb8", 2); /* mov rax, ctl */
-    cg_u64(c, ctl);
-    for (unsigned r = 1; r < 16; r++) {
-        cg_b(c, r >= 8 ? 0x4c : 0x48); /* mov [rax + 8r], r */
-        cg_b(c, 0x89);
-        cg_b(c, (uint8_t)(0x80 | ((r & 7) << 3)));
-        cg_u32(c, OFF_GPR(r));
-    }
-    cg_bytes(c, "\x48\x8b\xa0", 3); /* mov rsp, [rax + host_rsp] */
-    cg_u32(c, OFF(host_rsp));
-    cg_bytes(c, "\x9c\x8f\x80", 3); /* pushfq; pop qword [rax + rflags] */
-    cg_u32(c, OFF(st.rflags));
-    cg_bytes(c, "\x48\x89\xc1", 3); /* mov rcx, rax */
-    cg_bytes(c, "\x48\xa1", 2);     /* mov rax, [scratch] */
-    cg_u64(c, ctl + OFF(scratch));
-    cg_bytes(c, "\x48\x89\x81", 3); /* mov [rcx + 0], rax */
-    cg_u32(c, OFF_GPR(X86_RAX));
-    cg_bytes(c, "\x48\xc7\x81", 3); /* mov qword [rcx + rip], land */
-    cg_u32(c, OFF(st.rip));
-    cg_u32(c, (uint32_t)land);
-    cg_host_return(c);
+    diff_cg_bytes(c, "\x48\xa3", 2); /* mov [scratch], rax */
+    diff_cg_u64(c, ctl + OFF(scratch));
+    diff_cg_bytes(c, "\x48\xb8", 2); /* mov rax, ctl */
+    diff_cg_u64(c, ctl);
+    diff_cg_store_gprs(c, OFF_GPR(0));
+    diff_cg_bytes(c, "\x48\x8b\xa0", 3); /* mov rsp, [rax + host_rsp] */
+    diff_cg_u32(c, OFF(host_rsp));
+    diff_cg_bytes(c, "\x9c\x8f\x80", 3); /* pushfq; pop qword [rax + rflags] */
+    diff_cg_u32(c, OFF(st.rflags));
+    diff_cg_bytes(c, "\x48\x89\xc1", 3); /* mov rcx, rax */
+    diff_cg_bytes(c, "\x48\xa1", 2);     /* mov rax, [scratch] */
+    diff_cg_u64(c, ctl + OFF(scratch));
+    diff_cg_bytes(c, "\x48\x89\x81", 3); /* mov [rcx + 0], rax */
+    diff_cg_u32(c, OFF_GPR(X86_RAX));
+    diff_cg_bytes(c, "\x48\xc7\x81", 3); /* mov qword [rcx + rip], land */
+    diff_cg_u32(c, OFF(st.rip));
+    diff_cg_u32(c, (uint32_t)land);
+    diff_cg_host_return(c);
 }
 
 /* 32-bit landing code: store the registers with absolute addresses, then
  * far-jump back to the 64-bit tail. Every access goes through SS (flat):
  * DS may be the DIFF_M16A segment. */
-static void cg_epilogue32(struct cg *c, const struct diff_env *env, uint64_t land)
+static void cg_epilogue32(struct diff_cg *c, const struct diff_env *env, uint64_t land)
 {
     uint32_t ctl = (uint32_t)(uintptr_t)env->ctl;
-    cg_bytes(c, "\x36\xa3", 2); /* mov ss:[gpr0], eax */
-    cg_u32(c, ctl + OFF_GPR(0));
+    diff_cg_bytes(c, "\x36\xa3", 2); /* mov ss:[gpr0], eax */
+    diff_cg_u32(c, ctl + OFF_GPR(0));
     for (unsigned r = 1; r < 8; r++) {
-        cg_bytes(c, "\x36\x89", 2); /* mov ss:[abs], r32 */
-        cg_b(c, (uint8_t)(0x05 | (r << 3)));
-        cg_u32(c, ctl + OFF_GPR(r));
+        diff_cg_bytes(c, "\x36\x89", 2); /* mov ss:[abs], r32 */
+        diff_cg_b(c, (uint8_t)(0x05 | (r << 3)));
+        diff_cg_u32(c, ctl + OFF_GPR(r));
     }
-    cg_b(c, 0xbc); /* mov esp, tmpstack top */
-    cg_u32(c, ctl + OFF(tmpstack) + (uint32_t)sizeof(((struct diff_ctl *)0)->tmpstack));
-    cg_bytes(c, "\x9c\x36\x8f\x05", 4); /* pushfd; pop dword ss:[rflags] */
-    cg_u32(c, ctl + OFF(st.rflags));
-    cg_bytes(c, "\x36\xc7\x05", 3); /* mov dword ss:[rip], land */
-    cg_u32(c, ctl + OFF(st.rip));
-    cg_u32(c, (uint32_t)land);
-    cg_bytes(c, "\x36\xff\x2d", 3); /* jmp far m16:32 ss:[far_out] */
-    cg_u32(c, ctl + OFF(far_out_off));
+    diff_cg_b(c, 0xbc); /* mov esp, tmpstack top */
+    diff_cg_u32(c, ctl + OFF(tmpstack) + (uint32_t)sizeof(((struct diff_ctl *)0)->tmpstack));
+    diff_cg_bytes(c, "\x9c\x36\x8f\x05", 4); /* pushfd; pop dword ss:[rflags] */
+    diff_cg_u32(c, ctl + OFF(st.rflags));
+    diff_cg_bytes(c, "\x36\xc7\x05", 3); /* mov dword ss:[rip], land */
+    diff_cg_u32(c, ctl + OFF(st.rip));
+    diff_cg_u32(c, (uint32_t)land);
+    diff_cg_bytes(c, "\x36\xff\x2d", 3); /* jmp far m16:32 ss:[far_out] */
+    diff_cg_u32(c, ctl + OFF(far_out_off));
 }
 
 /* The 64-bit tail 32-bit forms return through. */
-static void cg_tail64(struct cg *c, const struct diff_env *env)
+static void cg_tail64(struct diff_cg *c, const struct diff_env *env)
 {
-    cg_bytes(c, "\x48\x8b\x24\x25", 4); /* mov rsp, [host_rsp] */
-    cg_u32(c, (uint32_t)(uintptr_t)(env->ctl + OFF(host_rsp)));
-    cg_bytes(c, "\x31\xc0\x8e\xd8\x8e\xc0", 6); /* ds = es = 0 */
-    cg_host_return(c);
+    diff_cg_bytes(c, "\x48\x8b\x24\x25", 4); /* mov rsp, [host_rsp] */
+    diff_cg_u32(c, (uint32_t)(uintptr_t)(env->ctl + OFF(host_rsp)));
+    diff_cg_bytes(c, "\x31\xc0\x8e\xd8\x8e\xc0", 6); /* ds = es = 0 */
+    diff_cg_host_return(c);
 }
 
 /* Lays out prologue, instruction, landing pads and epilogues for form f. */
 static int generate(struct diff_env *env, struct diff_form *f)
 {
+    int rc = diff_native_code_begin(env, f);
+    if (rc)
+        return rc;
     uint8_t *code = env->code;
-    if (mprotect(code, CODE_LEN, PROT_READ | PROT_WRITE))
-        return -errno;
-    memset(code, 0xcc, CODE_LEN); /* int3 everywhere else */
-    env->insn_addr = (uintptr_t)(code + INSN_OFF);
-
-    struct cg c = { code };
+    env->insn_addr = (uintptr_t)(code + DIFF_INSN_OFF);
+    struct diff_cg c = { code };
     cg_prologue(&c, env, (enum diff_mode)f->mode);
 
-    memcpy(code + INSN_OFF, f->bytes, f->len);
-    if (f->riprel_at >= 0) {
-        uint64_t target = (uintptr_t)env->arena + (uint64_t)f->riprel_target;
-        int32_t disp = (int32_t)(target - (env->insn_addr + f->len));
-        memcpy(code + INSN_OFF + f->riprel_at, &disp, 4);
-    }
-
-    struct cg e = { code + EPI_OFF };
+    struct diff_cg e = { code + DIFF_EPI_OFF };
     uint64_t next = env->insn_addr + f->len;
     for (int k = -4; k <= 4; k++) {
         uint64_t land = next + (uint64_t)(int64_t)(16 * k);
@@ -248,8 +193,8 @@ static int generate(struct diff_env *env, struct diff_form *f)
         if (k < 0 && land + 5 > env->insn_addr)
             continue; /* would overlap the instruction */
         env->landing[DIFF_LAND(k)] = land;
-        struct cg pad = { (uint8_t *)(uintptr_t)land };
-        cg_jmp(&pad, e.p);
+        struct diff_cg pad = { (uint8_t *)(uintptr_t)land };
+        diff_cg_jmp(&pad, e.p);
         if (f->mode == DIFF_M64)
             cg_epilogue64(&e, env, land);
         else
@@ -261,117 +206,24 @@ static int generate(struct diff_env *env, struct diff_form *f)
     ctl->far_out_off = (uint32_t)(uintptr_t)e.p;
     ctl->far_out_sel = USER_CS64;
     cg_tail64(&e, env);
-    if (e.p > code + CODE_LEN)
+    if (e.p > code + DIFF_CODE_LEN)
         return -ENOSPC;
-    if (mprotect(code, CODE_LEN, PROT_READ | PROT_EXEC))
-        return -errno;
-    return 0;
+    return diff_native_code_end(env);
 }
 
 /* ---- Native execution ------------------------------------------------------- */
-
-static sigjmp_buf *native_jmp; /* the signal handler's way back (tests are single-threaded) */
-
-static void on_fault(int sig, siginfo_t *si, void *uc)
-{
-    (void)si;
-    (void)uc;
-    siglongjmp(*native_jmp, sig);
-}
-
-static int install_signals(void)
-{
-    static uint8_t altstack[1 << 16];
-    stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
-    if (sigaltstack(&ss, NULL))
-        return -errno;
-    struct sigaction sa = { .sa_sigaction = on_fault, .sa_flags = SA_SIGINFO | SA_ONSTACK };
-    sigemptyset(&sa.sa_mask);
-    const int sigs[] = { SIGFPE, SIGSEGV, SIGBUS, SIGILL, SIGTRAP };
-    for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-        if (sigaction(sigs[i], &sa, NULL))
-            return -errno;
-    }
-    return 0;
-}
 
 /* Returns 0 or the signal the instruction raised. */
 static int run_native(struct diff_env *env, const struct diff_state *in, struct diff_state *out)
 {
     struct diff_ctl *ctl = (struct diff_ctl *)env->ctl;
-    sigjmp_buf jb;
     ctl->st = *in;
-    native_jmp = &jb;
-    int sig = sigsetjmp(jb, 1);
-    if (sig == 0) {
-        void (*fn)(struct diff_ctl *) = (void (*)(struct diff_ctl *))(uintptr_t)env->code;
-        fn(ctl);
-    }
+    int sig = diff_native_call(env->code, ctl, NULL);
     *out = ctl->st;
     return sig;
 }
 
 /* ---- Emulated execution ------------------------------------------------------- */
-
-struct emu_ctx {
-    struct diff_env *env;
-    bool fill_tlb;
-};
-
-/* The emulator sees the arena (read/write) and the code pages (read/exec)
- * at their host addresses. */
-static void *emu_map(struct x86_cpu *cpu, uint64_t la, unsigned len, unsigned acc)
-{
-    struct emu_ctx *ctx = cpu->ctx;
-    struct diff_env *env = ctx->env;
-    uint64_t arena = (uintptr_t)env->arena, code = (uintptr_t)env->code;
-    unsigned perms;
-    if (la >= arena && la + len <= arena + DIFF_ARENA_LEN && la + len > la) {
-        if (acc & X86_ACC_EXEC)
-            return NULL;
-        perms = X86_TLB_R | X86_TLB_W | X86_TLB_UR | X86_TLB_UW;
-    } else if (la >= code && la + len <= code + CODE_LEN && la + len > la) {
-        if (acc & X86_ACC_WRITE)
-            return NULL;
-        perms = X86_TLB_R | X86_TLB_X | X86_TLB_UR | X86_TLB_UX;
-    } else {
-        return NULL;
-    }
-    if (ctx->fill_tlb && ((la & 0xfff) + len <= 0x1000))
-        x86_tlb_fill(cpu, la, (void *)(uintptr_t)(la & ~0xfffull), perms);
-    return (void *)(uintptr_t)la;
-}
-
-static int emu_fault(struct x86_cpu *cpu, uint64_t la, unsigned acc)
-{
-    uint32_t err = X86_PF_U | ((acc & X86_ACC_WRITE) ? X86_PF_W : 0) |
-                   ((acc & X86_ACC_EXEC) ? X86_PF_I : 0);
-    return x86_raise_pf(cpu, err, la);
-}
-
-static int emu_read(struct x86_cpu *cpu, uint64_t la, void *dst, unsigned len, unsigned acc)
-{
-    void *p = emu_map(cpu, la, len, acc);
-    if (!p)
-        return emu_fault(cpu, la, acc);
-    memcpy(dst, p, len);
-    return X86_EXEC_OK;
-}
-
-static int emu_write(struct x86_cpu *cpu, uint64_t la, const void *src, unsigned len, unsigned acc)
-{
-    void *p = emu_map(cpu, la, len, acc);
-    if (!p)
-        return emu_fault(cpu, la, acc);
-    memcpy(p, src, len);
-    return X86_EXEC_OK;
-}
-
-static int emu_ptr(struct x86_cpu *cpu, uint64_t la, unsigned len, unsigned acc, void **host)
-{
-    *host = emu_map(cpu, la, len, acc);
-    return *host ? X86_EXEC_OK : emu_fault(cpu, la, acc);
-}
 
 static int emu_cpuid(struct x86_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4])
 {
@@ -381,9 +233,9 @@ static int emu_cpuid(struct x86_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t 
 }
 
 static const struct x86_emu_ops emu_ops = {
-    .mem_read = emu_read,
-    .mem_write = emu_write,
-    .mem_ptr = emu_ptr,
+    .mem_read = diff_native_mem_read,
+    .mem_write = diff_native_mem_write,
+    .mem_ptr = diff_native_mem_ptr,
     .cpuid = emu_cpuid,
 };
 
@@ -421,10 +273,10 @@ static void emu_setup(struct x86_cpu *cpu, enum diff_mode mode, const struct dif
 
 /* Runs until the instruction completes (a REP string op may take several
  * calls) or faults. */
-static int run_emu(struct diff_env *env, struct x86_cpu *cpu, struct emu_ctx *ctx,
+static int run_emu(struct diff_env *env, struct x86_cpu *cpu, struct diff_native_map *map,
                    const struct diff_form *f, const struct diff_state *in, struct x86_insn *insn)
 {
-    x86_cpu_init(cpu, &emu_ops, ctx);
+    x86_cpu_init(cpu, &emu_ops, map);
     emu_setup(cpu, (enum diff_mode)f->mode, in, env->insn_addr, env->arena);
     int rc;
     unsigned calls = 0;
@@ -617,7 +469,7 @@ unsigned diff_run_form(struct diff_env *env, const struct diff_form *f, unsigned
     struct x86_cpu *cpu = malloc(sizeof(*cpu));
     if (!cpu)
         return 1;
-    struct emu_ctx ctx = { .env = env };
+    struct diff_native_map map = { .env = env };
     for (unsigned i = 0; i < nstates; i++) {
         struct diff_state in, nat;
         struct x86_insn insn;
@@ -629,8 +481,8 @@ unsigned diff_run_form(struct diff_env *env, const struct diff_form *f, unsigned
         memcpy(env->native_out, env->arena, DIFF_ARENA_LEN);
 
         memcpy(env->arena, env->init, DIFF_ARENA_LEN);
-        ctx.fill_tlb = diff_rand(env) & 1;
-        int rc = run_emu(env, cpu, &ctx, &form, &in, &insn);
+        map.fill_tlb = diff_rand(env) & 1;
+        int rc = run_emu(env, cpu, &map, &form, &in, &insn);
         env->states++;
         if (!compare(env, &form, &in, sig, &nat, rc, cpu, &insn) && env->reported > 10)
             break;
@@ -667,7 +519,7 @@ int diff_env_init(struct diff_env *env, uint64_t seed)
     const char *s = getenv("DIFF_SEED");
     env->seed = s ? strtoull(s, NULL, 0) : seed;
     env->rng = env->seed;
-    env->code = map_low(CODE_LEN, PROT_READ | PROT_WRITE);
+    env->code = map_low(DIFF_CODE_LEN, PROT_READ | PROT_WRITE);
     env->ctl = map_low(4096, PROT_READ | PROT_WRITE);
     /* The arena follows an inaccessible guard page: accesses just below it
      * fault natively as they do in the emulator. */
@@ -691,12 +543,12 @@ int diff_env_init(struct diff_env *env, uint64_t seed)
     if (!env->have_ldt)
         fprintf(stderr, "diff: modify_ldt failed (%s): 16-bit address forms skipped\n",
                 strerror(errno));
-    return install_signals();
+    return diff_native_init();
 }
 
 void diff_env_fini(struct diff_env *env)
 {
-    munmap(env->code, CODE_LEN);
+    munmap(env->code, DIFF_CODE_LEN);
     munmap(env->ctl, 4096);
     munmap(env->arena - 4096, 4096 + DIFF_ARENA_LEN);
     free(env->init);

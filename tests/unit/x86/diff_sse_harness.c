@@ -1,17 +1,17 @@
 /* Differential testing of the x87/MMX/SSE families (see diff_sse_harness.h). */
 #include "diff_sse_harness.h"
 
+#include "diff_native.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <ucontext.h>
 
 #include <cmocka.h>
 
@@ -37,10 +37,6 @@ _Static_assert(sizeof(struct sse_ctl) <= 4096, "the control block fits its page"
 #define OFF(f) ((uint32_t)offsetof(struct sse_ctl, f))
 #define OFF_GPR(r) ((uint32_t)(offsetof(struct sse_ctl, gpr) + 8 * (r)))
 
-#define CODE_LEN 8192u
-#define INSN_OFF 0x400u
-#define EPI_OFF 0x800u
-
 #define USER_DS 0x2b
 #define USER_CS64 0x33
 
@@ -51,151 +47,74 @@ _Static_assert(sizeof(struct sse_ctl) <= 4096, "the control block fits its page"
 
 /* ---- Native code ----------------------------------------------------------------- */
 
-struct cg {
-    uint8_t *p;
-};
-
-static void cg_bytes(struct cg *c, const char *s, unsigned n)
-{
-    memcpy(c->p, s, n);
-    c->p += n;
-}
-
-static void cg_u32(struct cg *c, uint32_t v)
-{
-    memcpy(c->p, &v, 4);
-    c->p += 4;
-}
-
-static void cg_u64(struct cg *c, uint64_t v)
-{
-    memcpy(c->p, &v, 8);
-    c->p += 8;
-}
-
 /* Called as fn(ctl): saves the host registers and FPU state, loads the
  * test's FXSAVE image, RFLAGS and GPRs, jumps to the instruction. */
-static void cg_prologue(struct cg *c, uint64_t insn)
+static void cg_prologue(struct diff_cg *c, uint64_t insn)
 {
-    cg_bytes(c, "\x53\x55\x41\x54\x41\x55\x41\x56\x41\x57", 10); /* push rbx..r15 */
-    cg_bytes(c, "\x48\x89\xa7", 3); /* mov [rdi + host_rsp], rsp */
-    cg_u32(c, OFF(host_rsp));
-    cg_bytes(c, "\x48\x0f\xae\x87", 4); /* fxsave64 [rdi + host_fx] */
-    cg_u32(c, OFF(host_fx));
-    cg_bytes(c, "\x48\x0f\xae\x8f", 4); /* fxrstor64 [rdi + in_fx] */
-    cg_u32(c, OFF(in_fx));
-    cg_bytes(c, "\x48\x89\xf8", 3); /* mov rax, rdi */
-    cg_bytes(c, "\xff\xb0", 2);     /* push qword [rax + rflags]; popfq */
-    cg_u32(c, OFF(rflags));
-    cg_bytes(c, "\x9d", 1);
-    for (unsigned r = 1; r < 16; r++) {
-        if (r == X86_RSP)
-            continue;
-        uint8_t b[3] = { (uint8_t)(r >= 8 ? 0x4c : 0x48), 0x8b, (uint8_t)(0x80 | ((r & 7) << 3)) };
-        cg_bytes(c, (const char *)b, 3); /* mov r, [rax + gpr[r]] */
-        cg_u32(c, OFF_GPR(r));
-    }
-    cg_bytes(c, "\x48\x8b\xa0", 3); /* mov rsp, [rax + gpr[rsp]] */
-    cg_u32(c, OFF_GPR(X86_RSP));
-    cg_bytes(c, "\x48\x8b\x80", 3); /* mov rax, [rax + gpr[rax]] */
-    cg_u32(c, OFF_GPR(X86_RAX));
-    cg_bytes(c, "\xe9", 1);
-    cg_u32(c, (uint32_t)(insn - ((uintptr_t)c->p + 4)));
+    diff_cg_save_host(c, OFF(host_rsp));
+    diff_cg_bytes(c, "\x48\x0f\xae\x87", 4); /* fxsave64 [rdi + host_fx] */
+    diff_cg_u32(c, OFF(host_fx));
+    diff_cg_bytes(c, "\x48\x0f\xae\x8f", 4); /* fxrstor64 [rdi + in_fx] */
+    diff_cg_u32(c, OFF(in_fx));
+    diff_cg_bytes(c, "\x48\x89\xf8", 3); /* mov rax, rdi */
+    diff_cg_bytes(c, "\xff\xb0", 2);     /* push qword [rax + rflags]; popfq */
+    diff_cg_u32(c, OFF(rflags));
+    diff_cg_bytes(c, "\x9d", 1);
+    diff_cg_load_gprs(c, OFF_GPR(0));
+    diff_cg_jmp(c, (const uint8_t *)(uintptr_t)insn);
 }
 
 /* The landing code: stores GPRs, the FXSAVE image and RFLAGS, restores
  * the host state and returns. */
-static void cg_epilogue(struct cg *c, uint64_t ctl, uint64_t land)
+static void cg_epilogue(struct diff_cg *c, uint64_t ctl, uint64_t land)
 {
-    cg_bytes(c, "\x48\xa3", 2); /* mov [scratch], rax */
-    cg_u64(c, ctl + OFF(scratch));
-    cg_bytes(c, "\x48\xb8", 2); /* mov rax, ctl */
-    cg_u64(c, ctl);
-    for (unsigned r = 1; r < 16; r++) {
-        uint8_t b[3] = { (uint8_t)(r >= 8 ? 0x4c : 0x48), 0x89, (uint8_t)(0x80 | ((r & 7) << 3)) };
-        cg_bytes(c, (const char *)b, 3); /* mov [rax + gpr[r]], r */
-        cg_u32(c, OFF_GPR(r));
-    }
-    cg_bytes(c, "\x48\x0f\xae\x80", 4); /* fxsave64 [rax + out_fx] */
-    cg_u32(c, OFF(out_fx));
-    cg_bytes(c, "\x48\x8b\xa0", 3); /* mov rsp, [rax + host_rsp] */
-    cg_u32(c, OFF(host_rsp));
-    cg_bytes(c, "\x9c\x8f\x80", 3); /* pushfq; pop qword [rax + rflags] */
-    cg_u32(c, OFF(rflags));
-    cg_bytes(c, "\x48\x89\xc1", 3); /* mov rcx, rax */
-    cg_bytes(c, "\xdb\xe2", 2);     /* fnclex */
-    cg_bytes(c, "\x48\x0f\xae\x89", 4); /* fxrstor64 [rcx + host_fx] */
-    cg_u32(c, OFF(host_fx));
-    cg_bytes(c, "\x48\xa1", 2); /* mov rax, [scratch] */
-    cg_u64(c, ctl + OFF(scratch));
-    cg_bytes(c, "\x48\x89\x81", 3); /* mov [rcx + gpr[rax]], rax */
-    cg_u32(c, OFF_GPR(X86_RAX));
-    cg_bytes(c, "\x48\xc7\x81", 3); /* mov qword [rcx + land], imm32 */
-    cg_u32(c, OFF(land));
-    cg_u32(c, (uint32_t)land);
-    cg_bytes(c, "\x68\x02\x02\x00\x00\x9d", 6); /* push 0x202; popfq */
-    cg_bytes(c, "\x41\x5f\x41\x5e\x41\x5d\x41\x5c\x5d\x5b\xc3", 11); /* pop r15..rbx; ret */
+    diff_cg_bytes(c, "\x48\xa3", 2); /* mov [scratch], rax */
+    diff_cg_u64(c, ctl + OFF(scratch));
+    diff_cg_bytes(c, "\x48\xb8", 2); /* mov rax, ctl */
+    diff_cg_u64(c, ctl);
+    diff_cg_store_gprs(c, OFF_GPR(0));
+    diff_cg_bytes(c, "\x48\x0f\xae\x80", 4); /* fxsave64 [rax + out_fx] */
+    diff_cg_u32(c, OFF(out_fx));
+    diff_cg_bytes(c, "\x48\x8b\xa0", 3); /* mov rsp, [rax + host_rsp] */
+    diff_cg_u32(c, OFF(host_rsp));
+    diff_cg_bytes(c, "\x9c\x8f\x80", 3); /* pushfq; pop qword [rax + rflags] */
+    diff_cg_u32(c, OFF(rflags));
+    diff_cg_bytes(c, "\x48\x89\xc1", 3); /* mov rcx, rax */
+    diff_cg_bytes(c, "\xdb\xe2", 2);     /* fnclex */
+    diff_cg_bytes(c, "\x48\x0f\xae\x89", 4); /* fxrstor64 [rcx + host_fx] */
+    diff_cg_u32(c, OFF(host_fx));
+    diff_cg_bytes(c, "\x48\xa1", 2); /* mov rax, [scratch] */
+    diff_cg_u64(c, ctl + OFF(scratch));
+    diff_cg_bytes(c, "\x48\x89\x81", 3); /* mov [rcx + gpr[rax]], rax */
+    diff_cg_u32(c, OFF_GPR(X86_RAX));
+    diff_cg_bytes(c, "\x48\xc7\x81", 3); /* mov qword [rcx + land], imm32 */
+    diff_cg_u32(c, OFF(land));
+    diff_cg_u32(c, (uint32_t)land);
+    diff_cg_host_return(c);
 }
 
 static uint64_t insn_addr(const struct diff_sse_env *env)
 {
-    return (uintptr_t)env->d.code + INSN_OFF;
+    return (uintptr_t)env->d.code + DIFF_INSN_OFF;
 }
 
 static int generate(struct diff_sse_env *env, const struct diff_form *f)
 {
+    int rc = diff_native_code_begin(&env->d, f);
+    if (rc)
+        return rc;
     uint8_t *code = env->d.code;
-    if (mprotect(code, CODE_LEN, PROT_READ | PROT_WRITE))
-        return -errno;
-    memset(code, 0xcc, CODE_LEN);
-    uint64_t insn = insn_addr(env);
-    struct cg c = { code };
+    uint64_t insn = insn_addr(env), land = insn + f->len;
+    struct diff_cg c = { code };
     cg_prologue(&c, insn);
-    memcpy(code + INSN_OFF, f->bytes, f->len);
-    if (f->riprel_at >= 0) {
-        uint64_t target = (uintptr_t)env->d.arena + (uint64_t)f->riprel_target;
-        int32_t disp = (int32_t)(target - (insn + f->len));
-        memcpy(code + INSN_OFF + f->riprel_at, &disp, 4);
-    }
-    uint64_t land = insn + f->len;
-    struct cg pad = { (uint8_t *)(uintptr_t)land };
-    cg_bytes(&pad, "\xe9", 1);
-    cg_u32(&pad, (uint32_t)((uintptr_t)(code + EPI_OFF) - (land + 5)));
-    struct cg e = { code + EPI_OFF };
+    struct diff_cg pad = { (uint8_t *)(uintptr_t)land };
+    diff_cg_jmp(&pad, code + DIFF_EPI_OFF);
+    struct diff_cg e = { code + DIFF_EPI_OFF };
     cg_epilogue(&e, (uintptr_t)env->d.ctl, land);
-    if (mprotect(code, CODE_LEN, PROT_READ | PROT_EXEC))
-        return -errno;
-    return 0;
+    return diff_native_code_end(&env->d);
 }
 
 /* ---- Native execution and faults ---------------------------------------------------- */
-
-/* The signal handler's way back and what it saw (tests are single-threaded). */
-static sigjmp_buf *fault_jmp;
-static int fault_trapno;
-static uint8_t fault_fx[512];
-
-static void on_fault(int sig, siginfo_t *si, void *ucv)
-{
-    (void)si;
-    ucontext_t *uc = ucv;
-    fault_trapno = (int)uc->uc_mcontext.gregs[REG_TRAPNO];
-    if (uc->uc_mcontext.fpregs)
-        memcpy(fault_fx, uc->uc_mcontext.fpregs, sizeof(fault_fx));
-    siglongjmp(*fault_jmp, sig);
-}
-
-static int install_signals(void)
-{
-    struct sigaction sa = { .sa_sigaction = on_fault, .sa_flags = SA_SIGINFO | SA_ONSTACK };
-    sigemptyset(&sa.sa_mask);
-    const int sigs[] = { SIGFPE, SIGSEGV, SIGBUS, SIGILL, SIGTRAP };
-    for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-        if (sigaction(sigs[i], &sa, NULL))
-            return -errno;
-    }
-    return 0;
-}
 
 /* The register and FXSAVE state of one side. */
 struct sse_state {
@@ -212,12 +131,9 @@ static int run_native(struct diff_sse_env *env, const struct sse_state *in, stru
     memcpy(ctl->gpr, in->gpr, sizeof(ctl->gpr));
     ctl->rflags = in->rflags;
     memcpy(ctl->in_fx, in->fx, 512);
-    sigjmp_buf jb;
-    fault_jmp = &jb;
-    int sig = sigsetjmp(jb, 1);
+    struct diff_native_fault fault = { 0 };
+    int sig = diff_native_call(env->d.code, ctl, &fault);
     if (sig == 0) {
-        void (*fn)(struct sse_ctl *) = (void (*)(struct sse_ctl *))(uintptr_t)env->d.code;
-        fn(ctl);
         memcpy(out->gpr, ctl->gpr, sizeof(out->gpr));
         out->rflags = ctl->rflags;
         out->rip = ctl->land;
@@ -225,76 +141,17 @@ static int run_native(struct diff_sse_env *env, const struct sse_state *in, stru
         return 0;
     }
     *out = *in;
-    memcpy(out->fx, fault_fx, 512);
-    out->rflags = (uint64_t)fault_trapno; /* the vector, for the comparison */
+    memcpy(out->fx, fault.fx, 512);
+    out->rflags = (uint64_t)fault.trapno; /* the vector, for the comparison */
     return sig;
 }
 
 /* ---- Emulated execution ----------------------------------------------------------- */
 
-struct emu_ctx {
-    struct diff_sse_env *env;
-    bool fill_tlb;
-};
-
-static void *emu_map(struct x86_cpu *cpu, uint64_t la, unsigned len, unsigned acc)
-{
-    struct emu_ctx *ctx = cpu->ctx;
-    uint64_t arena = (uintptr_t)ctx->env->d.arena, code = (uintptr_t)ctx->env->d.code;
-    unsigned perms;
-    if (la + len < la)
-        return NULL;
-    if (la >= arena && la + len <= arena + DIFF_ARENA_LEN) {
-        if (acc & X86_ACC_EXEC)
-            return NULL;
-        perms = X86_TLB_R | X86_TLB_W | X86_TLB_UR | X86_TLB_UW;
-    } else if (la >= code && la + len <= code + CODE_LEN) {
-        if (acc & X86_ACC_WRITE)
-            return NULL;
-        perms = X86_TLB_R | X86_TLB_X | X86_TLB_UR | X86_TLB_UX;
-    } else {
-        return NULL;
-    }
-    if (ctx->fill_tlb && (la & 0xfff) + len <= 0x1000)
-        x86_tlb_fill(cpu, la, (void *)(uintptr_t)(la & ~0xfffull), perms);
-    return (void *)(uintptr_t)la;
-}
-
-static int emu_fault(struct x86_cpu *cpu, uint64_t la, unsigned acc)
-{
-    uint32_t err = X86_PF_U | ((acc & X86_ACC_WRITE) ? X86_PF_W : 0) |
-                   ((acc & X86_ACC_EXEC) ? X86_PF_I : 0);
-    return x86_raise_pf(cpu, err, la);
-}
-
-static int emu_read(struct x86_cpu *cpu, uint64_t la, void *dst, unsigned len, unsigned acc)
-{
-    void *p = emu_map(cpu, la, len, acc);
-    if (!p)
-        return emu_fault(cpu, la, acc);
-    memcpy(dst, p, len);
-    return X86_EXEC_OK;
-}
-
-static int emu_write(struct x86_cpu *cpu, uint64_t la, const void *src, unsigned len, unsigned acc)
-{
-    void *p = emu_map(cpu, la, len, acc);
-    if (!p)
-        return emu_fault(cpu, la, acc);
-    memcpy(p, src, len);
-    return X86_EXEC_OK;
-}
-
-static int emu_ptr(struct x86_cpu *cpu, uint64_t la, unsigned len, unsigned acc, void **host)
-{
-    *host = emu_map(cpu, la, len, acc);
-    return *host ? X86_EXEC_OK : emu_fault(cpu, la, acc);
-}
-
 static const struct x86_emu_ops emu_ops = {
-    .mem_read = emu_read,
-    .mem_write = emu_write,
-    .mem_ptr = emu_ptr,
+    .mem_read = diff_native_mem_read,
+    .mem_write = diff_native_mem_write,
+    .mem_ptr = diff_native_mem_ptr,
 };
 
 /* A 64-bit user-mode state like the one Linux gives this process, with
@@ -319,10 +176,10 @@ static void emu_setup(struct x86_cpu *cpu, const struct sse_state *in, uint64_t 
     x86_cpu_set_state(cpu, &s);
 }
 
-static int run_emu(struct diff_sse_env *env, struct x86_cpu *cpu, struct emu_ctx *ctx,
+static int run_emu(struct diff_sse_env *env, struct x86_cpu *cpu, struct diff_native_map *map,
                    const struct sse_state *in, struct sse_state *out, struct x86_insn *insn)
 {
-    x86_cpu_init(cpu, &emu_ops, ctx);
+    x86_cpu_init(cpu, &emu_ops, map);
     emu_setup(cpu, in, insn_addr(env));
     int rc = x86_emulate_one(cpu, insn);
     memcpy(out->gpr, cpu->s.gpr, sizeof(out->gpr));
@@ -762,7 +619,7 @@ unsigned diff_sse_run_form(struct diff_sse_env *env, const struct diff_sse_form 
         return 1;
     }
     struct sse_state *nat = in + 1, *emu = in + 2;
-    struct emu_ctx ctx = { .env = env };
+    struct diff_native_map map = { .env = &env->d };
     for (unsigned i = 0; i < nstates; i++) {
         struct x86_insn insn;
         memset(&insn, 0, sizeof(insn));
@@ -773,8 +630,8 @@ unsigned diff_sse_run_form(struct diff_sse_env *env, const struct diff_sse_form 
         memcpy(env->d.native_out, env->d.arena, DIFF_ARENA_LEN);
 
         memcpy(env->d.arena, env->d.init, DIFF_ARENA_LEN);
-        ctx.fill_tlb = diff_rand(&env->d) & 1;
-        int rc = run_emu(env, cpu, &ctx, in, emu, &insn);
+        map.fill_tlb = diff_rand(&env->d) & 1;
+        int rc = run_emu(env, cpu, &map, in, emu, &insn);
         /* Fields the form does not compare: take the native bytes. */
         size_t at = (size_t)(target - (uintptr_t)env->d.arena);
         for (unsigned b = 0; b < 32 && at + b < DIFF_ARENA_LEN; b++) {
@@ -810,10 +667,7 @@ void diff_sse_run_all(struct diff_sse_env *env, const char *family, struct diff_
 int diff_sse_env_init(struct diff_sse_env *env, uint64_t seed)
 {
     memset(env, 0, sizeof(*env));
-    int rc = diff_env_init(&env->d, seed);
-    if (rc)
-        return rc;
-    return install_signals();
+    return diff_env_init(&env->d, seed); /* with diff_native_init() */
 }
 
 void diff_sse_env_fini(struct diff_sse_env *env)

@@ -65,6 +65,9 @@ struct spec {
     { n " mm", 0, m, o, K_MMX, K_MMX, 0, DSSE_BITS, mlen_mmx, DSSE_BITS, 0, 0 },  \
     X(n " xmm", 0x66, m, o, DSSE_BITS, 16, 16, 0)
 #define SSE66(n, m, o, e, ml, al, fl) X(n, 0x66, m, o, e, ml, al, fl)
+/* a bitwise or move pair: none = n "s" sfx (PS), 66 = n "d" sfx (PD) */
+#define PSPD(n, sfx, o, ml, al, fl)                                              \
+    X(n "s" sfx, 0, 1, o, DSSE_BITS, ml, al, fl), X(n "d" sfx, 0x66, 1, o, DSSE_BITS, ml, al, fl)
 /* shift-by-immediate groups 12-14 */
 #define SHIFTI(n, o, d)                                                          \
     { n " mm,imm", 0, 1, o, K_DIGIT, K_MMX, d, DSSE_BITS, 0, 0, 0, F_IMM | F_REGONLY }, \
@@ -78,10 +81,8 @@ static const struct spec specs[] = {
     X("rcpps", 0, 1, 0x53, DSSE_F32, 16, 16, 0), X("rcpss", 0xf3, 1, 0x53, DSSE_F32, 4, 0, 0),
     X("ucomiss", 0, 1, 0x2e, DSSE_F32, 4, 0, 0), X("ucomisd", 0x66, 1, 0x2e, DSSE_F64, 8, 0, 0),
     X("comiss", 0, 1, 0x2f, DSSE_F32, 4, 0, 0), X("comisd", 0x66, 1, 0x2f, DSSE_F64, 8, 0, 0),
-    X("andps", 0, 1, 0x54, DSSE_BITS, 16, 16, 0), X("andpd", 0x66, 1, 0x54, DSSE_BITS, 16, 16, 0),
-    X("andnps", 0, 1, 0x55, DSSE_BITS, 16, 16, 0), X("andnpd", 0x66, 1, 0x55, DSSE_BITS, 16, 16, 0),
-    X("orps", 0, 1, 0x56, DSSE_BITS, 16, 16, 0), X("orpd", 0x66, 1, 0x56, DSSE_BITS, 16, 16, 0),
-    X("xorps", 0, 1, 0x57, DSSE_BITS, 16, 16, 0), X("xorpd", 0x66, 1, 0x57, DSSE_BITS, 16, 16, 0),
+    PSPD("andp", "", 0x54, 16, 16, 0), PSPD("andnp", "", 0x55, 16, 16, 0),
+    PSPD("orp", "", 0x56, 16, 16, 0), PSPD("xorp", "", 0x57, 16, 16, 0),
     X("shufps", 0, 1, 0xc6, DSSE_F32, 16, 16, F_IMM),
     X("shufpd", 0x66, 1, 0xc6, DSSE_F64, 16, 16, F_IMM),
     X("unpcklps", 0, 1, 0x14, DSSE_F32, 16, 16, 0),
@@ -122,25 +123,19 @@ static const struct spec specs[] = {
     X("movshdup", 0xf3, 1, 0x16, DSSE_F32, 16, 16, F_SSE3),
     X("lddqu", 0xf2, 1, 0xf0, DSSE_BITS, 16, 0, F_SSE3 | F_MEMONLY),
     /* ---- moves ---- */
-    X("movups", 0, 1, 0x10, DSSE_BITS, 16, 0, 0), X("movupd", 0x66, 1, 0x10, DSSE_BITS, 16, 0, 0),
+    PSPD("movup", "", 0x10, 16, 0, 0),
     X("movss", 0xf3, 1, 0x10, DSSE_F32, 4, 0, 0), X("movsd", 0xf2, 1, 0x10, DSSE_F64, 8, 0, 0),
-    X("movups st", 0, 1, 0x11, DSSE_BITS, 16, 0, 0),
-    X("movupd st", 0x66, 1, 0x11, DSSE_BITS, 16, 0, 0),
+    PSPD("movup", " st", 0x11, 16, 0, 0),
     X("movss st", 0xf3, 1, 0x11, DSSE_F32, 4, 0, 0),
     X("movsd st", 0xf2, 1, 0x11, DSSE_F64, 8, 0, 0),
     X("movlps/movhlps", 0, 1, 0x12, DSSE_BITS, 8, 0, 0),
     X("movlpd", 0x66, 1, 0x12, DSSE_BITS, 8, 0, F_MEMONLY),
-    X("movlps st", 0, 1, 0x13, DSSE_BITS, 8, 0, F_MEMONLY),
-    X("movlpd st", 0x66, 1, 0x13, DSSE_BITS, 8, 0, F_MEMONLY),
+    PSPD("movlp", " st", 0x13, 8, 0, F_MEMONLY),
     X("movhps/movlhps", 0, 1, 0x16, DSSE_BITS, 8, 0, 0),
     X("movhpd", 0x66, 1, 0x16, DSSE_BITS, 8, 0, F_MEMONLY),
-    X("movhps st", 0, 1, 0x17, DSSE_BITS, 8, 0, F_MEMONLY),
-    X("movhpd st", 0x66, 1, 0x17, DSSE_BITS, 8, 0, F_MEMONLY),
-    X("movaps", 0, 1, 0x28, DSSE_BITS, 16, 16, 0), X("movapd", 0x66, 1, 0x28, DSSE_BITS, 16, 16, 0),
-    X("movaps st", 0, 1, 0x29, DSSE_BITS, 16, 16, 0),
-    X("movapd st", 0x66, 1, 0x29, DSSE_BITS, 16, 16, 0),
-    X("movntps", 0, 1, 0x2b, DSSE_BITS, 16, 16, F_MEMONLY),
-    X("movntpd", 0x66, 1, 0x2b, DSSE_BITS, 16, 16, F_MEMONLY),
+    PSPD("movhp", " st", 0x17, 8, 0, F_MEMONLY),
+    PSPD("movap", "", 0x28, 16, 16, 0), PSPD("movap", " st", 0x29, 16, 16, 0),
+    PSPD("movntp", "", 0x2b, 16, 16, F_MEMONLY),
     X("movdqa", 0x66, 1, 0x6f, DSSE_BITS, 16, 16, 0),
     X("movdqu", 0xf3, 1, 0x6f, DSSE_BITS, 16, 0, 0),
     X("movdqa st", 0x66, 1, 0x7f, DSSE_BITS, 16, 16, 0),
