@@ -31,9 +31,10 @@
 #define VEC_SPURIOUS 0xff
 #define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 
-#define CALIBRATE_US 20000u
-#define CALIBRATE_ATTEMPTS 10
-#define CALIBRATE_SLACK 200u /* PM ticks, 56 us */
+#define CALIBRATE_US 50000u
+#define CALIBRATE_ATTEMPTS 20
+#define CALIBRATE_SLACK 1000u /* PM ticks, 280 us: under 0.6 % of the window (a busy host
+                               * that emulates kernel code takes tens of us per read) */
 #define ONESHOT_US 10000u
 #define PERIOD_US 10000u /* longer than a busy host's usual vCPU delays */
 #define WINDOW_US 200000u

@@ -26,7 +26,7 @@
 struct kvm_fallback_stats {
     uint64_t count[X86_OP_COUNT]; /* instructions emulated, per operation */
     uint64_t exceptions;
-    uint64_t burst;               /* of them, run on after another one (fb_burst) */
+    uint64_t burst;               /* instructions run on after an emulated one (fb_burst) */
 };
 
 struct fb_cpu {
@@ -236,14 +236,17 @@ static void print_failure_bytes(struct cpu_vcpu *v, const struct x86_state *s)
 }
 
 #ifdef VMON_HAVE_EMU
-/* Goes on with the instructions that follow, as long as each is a vector
- * (SSE, MMX, x87 register) instruction of a kind the host's KVM has already
- * failed on (an SSE routine such as Linux's blake2s is a run of them, and
- * every return to KVM costs a state round trip), at the same privilege
- * level, for at most FB_BURST_MAX. An instruction that would raise or stop
- * is undone and left to KVM, which is where the vCPU resumes. Integer code
- * always goes back to KVM: it may write page tables, which a shadow-paging
- * KVM must see written by the guest. */
+/* Goes on with the instructions that follow, for at most FB_BURST_MAX and
+ * at the same privilege level, while each is either a vector (SSE, MMX,
+ * x87 register) instruction of a kind the host's KVM has already failed on,
+ * or plain integer code that writes no memory (loads, register arithmetic,
+ * compares, branches): an SSE routine such as Linux's blake2s is a run of
+ * vector instructions with integer loads and loop control between them,
+ * and every return to KVM costs a state round trip plus one more failure.
+ * An instruction that would raise or stop is undone and left to KVM, which
+ * is where the vCPU resumes. Integer code that writes memory always goes
+ * back to KVM: it may write page tables, which a shadow-paging KVM must see
+ * written by the guest. */
 #define FB_BURST_MAX 256
 
 static bool fb_vector(const struct x86_insn *ins)
@@ -256,6 +259,23 @@ static bool fb_vector(const struct x86_insn *ins)
     return false;
 }
 
+/* Integer instructions that leave memory alone. */
+static bool fb_integer_no_store(const struct x86_insn *ins)
+{
+    switch (ins->op) {
+    case X86_OP_CMP: case X86_OP_TEST: case X86_OP_JCC: case X86_OP_JMP: case X86_OP_NOP:
+        return true; /* read their operands only */
+    case X86_OP_MOV: case X86_OP_MOVZX: case X86_OP_MOVSX: case X86_OP_MOVSXD: case X86_OP_LEA:
+    case X86_OP_ADD: case X86_OP_OR: case X86_OP_ADC: case X86_OP_SBB: case X86_OP_AND:
+    case X86_OP_SUB: case X86_OP_XOR: case X86_OP_INC: case X86_OP_DEC: case X86_OP_NEG:
+    case X86_OP_NOT: case X86_OP_SHL: case X86_OP_SHR: case X86_OP_SAR: case X86_OP_ROL:
+    case X86_OP_ROR: case X86_OP_CMOVCC: case X86_OP_SETCC: case X86_OP_BSWAP: case X86_OP_IMUL:
+        return ins->nopnd > 0 && ins->opnd[0].kind != X86_OPND_MEM; /* write operand 0 */
+    default:
+        return false;
+    }
+}
+
 static void fb_burst(struct fb_cpu *fb)
 {
     struct cpu_vcpu *v = fb->v;
@@ -265,12 +285,13 @@ static void fb_burst(struct fb_cpu *fb)
         struct x86_insn ins;
         memset(&ins, 0, sizeof(ins));
         x86_cpu_get_state(&fb->x, &snap);
-        if (fb_decode(&fb->x, &ins) != X86_EXEC_OK || !fb_vector(&ins) ||
-            !v->fallback->count[ins.op] || kvm_xsave_handles(&ins) || x86_exec(&fb->x, &ins) != X86_EXEC_OK) {
+        if (fb_decode(&fb->x, &ins) != X86_EXEC_OK ||
+            !(fb_integer_no_store(&ins) ||
+              (fb_vector(&ins) && v->fallback->count[ins.op] && !kvm_xsave_handles(&ins))) ||
+            x86_exec(&fb->x, &ins) != X86_EXEC_OK) {
             x86_cpu_set_state(&fb->x, &snap);
             return;
         }
-        v->fallback->count[ins.op]++;
         v->fallback->burst++;
     }
 }
@@ -341,7 +362,7 @@ void kvm_fallback_print_stats(struct cpu_vcpu *v)
             fprintf(stderr, "vmon: cpu%u: emulated in user space: %-10s %llu\r\n", v->index,
                     x86_op_name(op), (unsigned long long)v->fallback->count[op]);
     if (v->fallback->burst)
-        fprintf(stderr, "vmon: cpu%u: of them run on from the previous one: %llu\r\n", v->index,
+        fprintf(stderr, "vmon: cpu%u: instructions run on after them: %llu\r\n", v->index,
                 (unsigned long long)v->fallback->burst);
     if (v->fallback->exceptions)
         fprintf(stderr, "vmon: cpu%u: exceptions raised by emulated instructions: %llu\r\n",
