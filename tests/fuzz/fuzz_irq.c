@@ -9,38 +9,26 @@
 #include "common/log.h"
 #include "core/bus.h"
 #include "devices/irq/irqchip.h"
-
-struct input {
-    const uint8_t *p;
-    size_t n;
-};
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < bytes && in->n; i++, in->p++, in->n--)
-        v |= (uint64_t)*in->p << (8 * i);
-    return v;
-}
+#include "fuzz_util.h"
 
 static const uint16_t ports[] = {
     0x20, 0x21, 0xa0, 0xa1, 0x4d0, 0x4d1, 0x40, 0x41, 0x42, 0x43, 0x61,
 };
 static const unsigned sizes[] = { 1, 2, 4, 8 };
 
-static uint32_t pick_msr(struct input *in)
+static uint32_t pick_msr(struct fuzz_input *in)
 {
-    uint8_t sel = (uint8_t)take(in, 1);
+    uint8_t sel = (uint8_t)fuzz_take(in, 1);
     if (sel < 16)
         return sel & 1 ? 0x1b : 0x6e0;
-    return 0x800 + (uint32_t)take(in, 1);
+    return 0x800 + (uint32_t)fuzz_take(in, 1);
 }
 
 static void step(struct userspace_irqchip *c, struct vclock *clk, struct timer_queue *q,
-                 struct bus *pio, struct bus *mmio, struct input *in)
+                 struct bus *pio, struct bus *mmio, struct fuzz_input *in)
 {
-    unsigned op = (unsigned)take(in, 1) % 15;
-    struct lapic *l = irqchip_lapic(c, (unsigned)take(in, 1) % c->ncpus);
+    unsigned op = (unsigned)fuzz_take(in, 1) % 15;
+    struct lapic *l = irqchip_lapic(c, (unsigned)fuzz_take(in, 1) % c->ncpus);
     uint64_t v, addr;
     uint8_t buf[8];
     unsigned size;
@@ -48,9 +36,9 @@ static void step(struct userspace_irqchip *c, struct vclock *clk, struct timer_q
     switch (op) {
     case 0: /* port write */
     case 1: /* port read */
-        addr = ports[take(in, 1) % (sizeof(ports) / sizeof(ports[0]))];
-        size = take(in, 1) & 1 ? 2 : 1;
-        v = take(in, 2);
+        addr = ports[fuzz_take(in, 1) % (sizeof(ports) / sizeof(ports[0]))];
+        size = fuzz_take(in, 1) & 1 ? 2 : 1;
+        v = fuzz_take(in, 2);
         memcpy(buf, &v, sizeof(v));
         if (op == 0)
             bus_write(pio, addr, buf, size);
@@ -59,9 +47,9 @@ static void step(struct userspace_irqchip *c, struct vclock *clk, struct timer_q
         break;
     case 2: /* IOAPIC write */
     case 3: /* IOAPIC read */
-        addr = IOAPIC_DEFAULT_BASE + (take(in, 2) & 0xfff);
-        size = sizes[take(in, 1) & 3];
-        v = take(in, 4);
+        addr = IOAPIC_DEFAULT_BASE + (fuzz_take(in, 2) & 0xfff);
+        size = sizes[fuzz_take(in, 1) & 3];
+        v = fuzz_take(in, 4);
         memcpy(buf, &v, sizeof(v));
         if (op == 2)
             bus_write(mmio, addr, buf, size);
@@ -69,32 +57,32 @@ static void step(struct userspace_irqchip *c, struct vclock *clk, struct timer_q
             bus_read(mmio, addr, buf, size);
         break;
     case 4: /* xAPIC page write, any offset and size the CPU might produce */
-        addr = take(in, 2) & 0x1fff;
-        size = sizes[take(in, 1) & 3];
-        lapic_mmio_write(l, addr, take(in, 4), size);
+        addr = fuzz_take(in, 2) & 0x1fff;
+        size = sizes[fuzz_take(in, 1) & 3];
+        lapic_mmio_write(l, addr, fuzz_take(in, 4), size);
         break;
     case 5:
-        addr = take(in, 2) & 0x1fff;
-        lapic_mmio_read(l, addr, sizes[take(in, 1) & 3]);
+        addr = fuzz_take(in, 2) & 0x1fff;
+        lapic_mmio_read(l, addr, sizes[fuzz_take(in, 1) & 3]);
         break;
     case 6:
         addr = pick_msr(in);
-        lapic_wrmsr(l, (uint32_t)addr, take(in, 8));
+        lapic_wrmsr(l, (uint32_t)addr, fuzz_take(in, 8));
         break;
     case 7:
         addr = pick_msr(in);
         lapic_rdmsr(l, (uint32_t)addr, &v);
         break;
     case 8: /* a device line; GSIs past the IOAPIC are ignored */
-        v = take(in, 1);
+        v = fuzz_take(in, 1);
         c->chip.set_level(c->chip.ctx, (unsigned)(v & 0x1f), v & 0x80);
         break;
     case 9:
-        addr = take(in, 1) & 1 ? 0xfee00000ull | take(in, 3) : take(in, 8);
-        c->chip.send_msi(c->chip.ctx, addr, (uint32_t)take(in, 4));
+        addr = fuzz_take(in, 1) & 1 ? 0xfee00000ull | fuzz_take(in, 3) : fuzz_take(in, 8);
+        c->chip.send_msi(c->chip.ctx, addr, (uint32_t)fuzz_take(in, 4));
         break;
     case 10: /* time passes; due timers run */
-        vclock_advance(clk, take(in, 2) * 1000);
+        vclock_advance(clk, fuzz_take(in, 2) * 1000);
         timer_queue_run_expired(q, vclock_ns(clk));
         break;
     case 11: { /* the CPU takes an interrupt and EOIs it */
@@ -103,7 +91,7 @@ static void step(struct userspace_irqchip *c, struct vclock *clk, struct timer_q
             lapic_ack(l);
             if (vec == LAPIC_PENDING_EXTINT)
                 pic_master_ops.write(&c->pic, 0, 0x20, 1);
-            else if (take(in, 1) & 1)
+            else if (fuzz_take(in, 1) & 1)
                 lapic_mmio_write(l, 0xb0, 0, 4);
         }
         break;
@@ -115,11 +103,11 @@ static void step(struct userspace_irqchip *c, struct vclock *clk, struct timer_q
         break;
     }
     case 13:
-        v = take(in, 1);
+        v = fuzz_take(in, 1);
         lapic_set_lint(l, v & 3, v & 4);
         break;
     default:
-        v = take(in, 1);
+        v = fuzz_take(in, 1);
         if (v & 0x80)
             pic_ack(&c->pic);
         else
@@ -135,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         log_set_level(LOG_ERROR);
         quiet = true;
     }
-    struct input in = { data, size };
+    struct fuzz_input in = { data, size };
     struct vclock clk;
     struct timer_queue q;
     struct userspace_irqchip c;
@@ -144,7 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vclock_init_manual(&clk, 0);
     if (timer_queue_init(&q, &clk))
         return 0;
-    if (irqchip_init(&c, 1 + (unsigned)(take(&in, 1) & 3), &clk, &q)) {
+    if (irqchip_init(&c, 1 + (unsigned)(fuzz_take(&in, 1) & 3), &clk, &q)) {
         timer_queue_destroy(&q);
         return 0;
     }

@@ -14,14 +14,7 @@
 
 #include "common/log.h"
 #include "net/net_opts.h"
-
-#define FUZZ_CHECK(cond)                                                               \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);  \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
+#include "fuzz_util.h"
 
 static void check_err(const char *err, size_t errlen)
 {

@@ -15,43 +15,16 @@
  * between NET_MIN_FRAME and NET_MAX_FRAME bytes long and uses only the
  * offloads the backend declared. */
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "common/log.h"
 #include "common/util.h"
 #include "devices/virtio/virtio_net.h"
-#include "virtio/virtq_driver.h" /* tests/unit: the test driver */
+#include "fuzz_driver.h"
+#include "fuzz_util.h"
 
 #define RAM_SIZE (256u << 10)
-#define PAGE 4096u
-#define WINDOW 0x10000u                 /* buffers live in the last 64 KiB */
-#define WINDOW_BASE (RAM_SIZE - WINDOW)
-#define RING_LIMIT (WINDOW_BASE - 0x1000u) /* rings and indirect tables below */
-#define MAX_BUFS 4
-
-struct input {
-    const uint8_t *p;
-    size_t n;
-};
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < bytes && in->n; i++, in->p++, in->n--)
-        v |= (uint64_t)*in->p << (8 * i);
-    return v;
-}
-
-#define FUZZ_CHECK(cond)                                                               \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);  \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
+#define WINDOW 0x10000u /* buffers live in the last 64 KiB */
 
 /* --- The fake backend --- */
 
@@ -113,107 +86,36 @@ static const struct net_backend_ops fake_ops = {
     fake_send, fake_set_rx_offloads, fake_prepare, fake_dispatch, fake_destroy,
 };
 
-/* --- Guest RAM and the driver side --- */
-
-/* RAM_SIZE bytes between two inaccessible pages, mapped once. */
-static uint8_t *guest_ram(void)
-{
-    static uint8_t *ram;
-    if (!ram) {
-        uint8_t *m = mmap(NULL, RAM_SIZE + 2 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-                          -1, 0);
-        FUZZ_CHECK(m != MAP_FAILED);
-        FUZZ_CHECK(mprotect(m + PAGE, RAM_SIZE, PROT_READ | PROT_WRITE) == 0);
-        ram = m + PAGE;
-    }
-    return ram;
-}
+/* --- The driver side --- */
 
 struct world {
-    struct vdrv_mem m;
-    struct vdrv_queue q[2];
+    struct fuzz_drv d;
     struct fake_be be;
     struct virtio_net n;
-    uint16_t next_id;
 };
 
 /* Frame bytes the backend delivers: larger than any legal frame. */
 static uint8_t frame_data[NET_MAX_FRAME + 0x8000];
 
-/* Negotiates features (5 bytes of input, masked by the offer), lays out
- * the rings and sets DRIVER_OK, as a driver does; the device may refuse. */
-static void driver_start(struct world *w, struct input *in)
+/* Split rings: powers of two up to 256; packed: any size. */
+static uint16_t ring_size(bool packed, unsigned bits)
 {
-    struct virtio_dev *d = &w->n.vdev;
-    uint64_t want = take(in, 4);
-    want |= take(in, 1) << 32;
-    uint8_t layout = (uint8_t)take(in, 1);
-    uint64_t features = want & d->host_features;
-    bool packed = features & VIRTIO_BIT(VIRTIO_F_RING_PACKED);
-    w->m.brk = 0x1000;
-    virtio_dev_set_status(d, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-    virtio_dev_set_driver_features(d, 0, (uint32_t)features);
-    virtio_dev_set_driver_features(d, 1, (uint32_t)(features >> 32));
-    virtio_dev_set_status(d, virtio_dev_status(d) | VIRTIO_STATUS_FEATURES_OK);
-    for (unsigned i = 0; i < 2; i++) {
-        unsigned bits = (layout >> (4 * i)) & 0xf;
-        /* Split rings: powers of two up to 256; packed: any size. */
-        uint16_t size = packed && bits > 8 ? (uint16_t)(bits * 17) : (uint16_t)(1u << (bits % 9));
-        vdrv_queue_init(&w->q[i], &w->m, size, packed);
-        vdrv_queue_config(&w->q[i], virtio_dev_queue_cfg(d, i));
-    }
-    virtio_dev_set_status(d, virtio_dev_status(d) | VIRTIO_STATUS_DRIVER_OK);
-}
-
-/* A buffer address in the window; bit 0 of sel puts it anywhere (mostly
- * outside guest RAM). */
-static uint64_t buf_addr(struct input *in, unsigned sel)
-{
-    uint64_t off = take(in, 2);
-    return sel & 1 ? off << 20 | off : WINDOW_BASE + off;
-}
-
-/* Ops 0 (transmit queue) and 1 (receive queue): a chain of 1-4 buffers,
- * direct or through an indirect table. */
-static void op_chain(struct world *w, struct input *in, unsigned qi, uint8_t opt)
-{
-    struct vdrv_buf b[MAX_BUFS];
-    unsigned n = 1 + (opt & 3);
-    for (unsigned i = 0; i < n; i++) {
-        uint8_t fl = (uint8_t)take(in, 1);
-        b[i].gpa = buf_addr(in, fl >> 1);
-        uint32_t len = (uint32_t)take(in, 2);
-        b[i].len = fl & 4 ? len * 2 : len; /* longer than the largest frame */
-        b[i].write = fl & 1;
-    }
-    /* The test driver places indirect tables with its bump allocator. */
-    bool indirect = opt & 4 && w->m.brk + 16 * MAX_BUFS + 16 <= RING_LIMIT;
-    vdrv_add(&w->q[qi], b, n, indirect, w->next_id++);
-}
-
-/* Op 3: up to 32 bytes of input into the window (vnet headers, frames). */
-static void op_data(struct world *w, struct input *in, uint8_t opt)
-{
-    uint32_t off = (uint32_t)take(in, 2);
-    size_t n = MIN((size_t)opt + 1, in->n);
-    n = MIN(n, (size_t)(WINDOW - off));
-    memcpy(w->m.host + WINDOW_BASE + off, in->p, n);
-    in->p += n;
-    in->n -= n;
+    return packed && bits > 8 ? (uint16_t)(bits * 17) : (uint16_t)(1u << (bits % 9));
 }
 
 /* Op 4: the backend delivers a frame of arbitrary header and length. */
-static void op_rx_frame(struct world *w, struct input *in, uint8_t opt)
+static void op_rx_frame(void *ctx, struct fuzz_input *in, uint8_t opt)
 {
+    struct world *w = ctx;
     /* Fields one by one: the input is consumed in a fixed order. */
     struct net_hdr h = { 0 };
-    h.flags = (uint8_t)take(in, 1);
-    h.gso_type = (uint8_t)take(in, 1);
-    h.hdr_len = (uint16_t)take(in, 2);
-    h.gso_size = (uint16_t)take(in, 2);
-    h.csum_start = (uint16_t)take(in, 2);
-    h.csum_offset = (uint16_t)take(in, 2);
-    size_t len = (size_t)take(in, 2);
+    h.flags = (uint8_t)fuzz_take(in, 1);
+    h.gso_type = (uint8_t)fuzz_take(in, 1);
+    h.hdr_len = (uint16_t)fuzz_take(in, 2);
+    h.gso_size = (uint16_t)fuzz_take(in, 2);
+    h.csum_start = (uint16_t)fuzz_take(in, 2);
+    h.csum_offset = (uint16_t)fuzz_take(in, 2);
+    size_t len = (size_t)fuzz_take(in, 2);
     if (opt & 1)
         len += NET_MAX_FRAME - 0x8000; /* around the limit */
     struct net_rx_sink *s = &w->n.be->sink;
@@ -222,95 +124,45 @@ static void op_rx_frame(struct world *w, struct input *in, uint8_t opt)
     virtio_net_work(&w->n, 0);
 }
 
-/* Op 5: a raw descriptor, and for split rings optionally an avail entry. */
-static void op_raw_desc(struct world *w, struct input *in, uint8_t opt)
+/* Op 7: a pass of the device's work on some queues, or a reset. */
+static void op_work_or_reset(void *ctx, struct fuzz_input *in, uint8_t opt)
 {
-    struct vdrv_queue *q = &w->q[opt & 1];
-    unsigned i = (unsigned)take(in, 1) % q->size;
-    uint64_t addr = buf_addr(in, opt >> 1);
-    uint32_t len = (uint32_t)take(in, 4);
-    uint16_t a = (uint16_t)take(in, 2), b = (uint16_t)take(in, 2);
-    if (q->packed) {
-        vdrv_packed_desc(q, i, addr, len, a, b);
+    struct world *w = ctx;
+    if (opt & 1) {
+        virtio_net_work(&w->n, opt >> 1 & 3);
     } else {
-        vdrv_split_desc(q, i, addr, len, a, b);
-        if (opt & 4)
-            vdrv_split_avail(q, (uint16_t)i);
+        virtio_dev_reset(&w->n.vdev);
+        fuzz_drv_start(&w->d, in, ring_size);
     }
 }
 
-/* Op 6: ring control fields: indices, event suppression. */
-static void op_ring_field(struct world *w, struct input *in, uint8_t opt)
-{
-    struct vdrv_queue *q = &w->q[opt & 1];
-    uint16_t v = (uint16_t)take(in, 2);
-    if (q->packed) {
-        vdrv_packed_set_event(q, v, (uint16_t)(opt >> 1 & 3));
-        return;
-    }
-    switch (opt >> 1 & 3) {
-    case 0: vdrv_split_set_avail_idx(q, v); break;
-    case 1: vdrv_split_set_used_event(q, v); break;
-    case 2: vdrv_split_set_avail_flags(q, v); break;
-    default: {
-        uint32_t id, len;
-        while (vdrv_used(q, &id, &len))
-            continue;
-    }
-    }
-}
-
-static void run_op(struct world *w, struct input *in)
-{
-    uint8_t op = (uint8_t)take(in, 1);
-    uint8_t opt = op >> 3;
-    switch (op & 7) {
-    case 0: op_chain(w, in, VIRTIO_NET_TXQ, opt); break;
-    case 1: op_chain(w, in, VIRTIO_NET_RXQ, opt); break;
-    case 2: virtio_dev_queue_notify(&w->n.vdev, opt & 1); break;
-    case 3: op_data(w, in, opt); break;
-    case 4: op_rx_frame(w, in, opt); break;
-    case 5: op_raw_desc(w, in, opt); break;
-    case 6: op_ring_field(w, in, opt); break;
-    default:
-        if (opt & 1) {
-            virtio_net_work(&w->n, opt >> 1 & 3);
-        } else {
-            virtio_dev_reset(&w->n.vdev);
-            driver_start(w, in);
-        }
-        break;
-    }
-}
+static const struct fuzz_drv_ops net_ops = {
+    .txq = VIRTIO_NET_TXQ, .rxq = VIRTIO_NET_RXQ, .op4 = op_rx_frame, .op7 = op_work_or_reset,
+};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct world w;
+    static uint8_t *ram;
     log_set_level(LOG_ERROR);
-    if (!frame_data[1])
-        for (size_t i = 0; i < sizeof(frame_data); i++)
-            frame_data[i] = (uint8_t)(i * 7 + 1);
-    struct input in = { data, size };
-    uint8_t offl = (uint8_t)take(&in, 1);
+    fuzz_fill_pattern(frame_data, sizeof(frame_data));
+    struct fuzz_input in = { data, size };
+    uint8_t offl = (uint8_t)fuzz_take(&in, 1);
     memset(&w, 0, sizeof(w));
-    w.m.host = guest_ram();
-    w.m.size = RAM_SIZE;
-    gmem_init_flat(&w.m.gm, w.m.host, RAM_SIZE);
-    memset(w.m.host, 0, RAM_SIZE);
+    fuzz_drv_fresh(&w.d, &w.n.vdev, &ram, RAM_SIZE, WINDOW);
     w.be.be = (struct net_backend){ .ops = &fake_ops, .tx_offloads = offl & 0xf,
                                     .rx_offloads = offl >> 4 };
-    uint8_t rcs = (uint8_t)take(&in, 1);
+    uint8_t rcs = (uint8_t)fuzz_take(&in, 1);
     w.be.send_rc = rcs & 1 ? -ENOBUFS : 0;
     w.be.rx_offloads_rc = rcs & 2 ? -EINVAL : 0;
     struct virtio_net_opts o = { .name = "fuzz", .be = &w.be.be, .no_thread = true,
                                  .mac = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 } };
-    if (virtio_net_init(&w.n, &o, &w.m.gm))
+    if (virtio_net_init(&w.n, &o, &w.d.m.gm))
         return 0;
-    driver_start(&w, &in);
-    while (in.n)
-        run_op(&w, &in);
+    fuzz_drv_start(&w.d, &in, ring_size);
+    fuzz_drv_run(&w.d, &in, &net_ops, &w);
     virtio_dev_reset(&w.n.vdev);
     virtio_net_destroy(&w.n);
     return 0;

@@ -13,29 +13,17 @@
 #include "core/guest_mem.h"
 #include "devices/virtio/virtio_dev.h"
 #include "devices/virtio/virtq.h"
+#include "fuzz_util.h"
 
 #define RAM_SIZE 0x10000
 #define MAX_IOV 16
 
-struct input {
-    const uint8_t *p;
-    size_t n;
-};
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < bytes && in->n; i++, in->p++, in->n--)
-        v |= (uint64_t)*in->p << (8 * i);
-    return v;
-}
-
 /* A ring address: mostly inside RAM (sometimes misaligned or at the end),
  * sometimes anywhere. */
-static uint64_t take_addr(struct input *in)
+static uint64_t take_addr(struct fuzz_input *in)
 {
-    uint64_t a = take(in, 2);
-    return take(in, 1) == 0xff ? a << 20 : a;
+    uint64_t a = fuzz_take(in, 2);
+    return fuzz_take(in, 1) == 0xff ? a << 20 : a;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -44,8 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
     log_set_level(LOG_ERROR);
-    struct input in = { data, size };
-    uint8_t mode = (uint8_t)take(&in, 1);
+    struct fuzz_input in = { data, size };
+    uint8_t mode = (uint8_t)fuzz_take(&in, 1);
     uint64_t features = VIRTIO_BIT(VIRTIO_F_VERSION_1);
     if (mode & 1)
         features |= VIRTIO_BIT(VIRTIO_F_RING_PACKED);
@@ -55,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         features |= VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
     struct virtq q = { .max_size = 256 };
     virtq_reset(&q);
-    q.size = (uint16_t)take(&in, 2);
+    q.size = (uint16_t)fuzz_take(&in, 2);
     if (!(mode & 8))
         q.size &= 0x1ff; /* mostly plausible sizes */
     q.desc_addr = take_addr(&in);

@@ -31,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -39,10 +38,10 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "devices/virtio/virtio_vsock.h"
-#include "virtio/virtq_driver.h" /* tests/unit: the test driver */
+#include "fuzz_driver.h"
+#include "fuzz_util.h"
 
 #define RAM_SIZE (512u << 10)
-#define PAGE 4096u
 #define WINDOW 0x30000u                 /* buffers live in the last 192 KiB */
 #define WINDOW_BASE (RAM_SIZE - WINDOW)
 #define RING_LIMIT (WINDOW_BASE - 0x1000u)
@@ -50,36 +49,13 @@
 #define LISTEN_PORT 5000
 #define MAX_HOST_FDS 8
 
-#define FUZZ_CHECK(cond)                                                               \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);  \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
-
-struct input {
-    const uint8_t *p;
-    size_t n;
-};
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < bytes && in->n; i++, in->p++, in->n--)
-        v |= (uint64_t)*in->p << (8 * i);
-    return v;
-}
-
 /* The process-wide device, its guest RAM and the host side. */
 struct world {
     char dir[64], path[96], lpath[112];
-    struct vdrv_mem m;
-    struct vdrv_queue q[3];
+    struct fuzz_drv d;        /* guest RAM and the driver's rings */
     struct virtio_vsock v;
     int listen_fd;            /* PATH_5000 */
     int host[MAX_HOST_FDS];   /* this input's host sockets, -1: none */
-    uint16_t next_id;
 };
 
 static struct world *world_get(void);
@@ -116,15 +92,10 @@ static struct world *world_get(void)
     FUZZ_CHECK(mkdtemp(w.dir));
     snprintf(w.path, sizeof(w.path), "%s/v.sock", w.dir);
     snprintf(w.lpath, sizeof(w.lpath), "%s_%u", w.path, LISTEN_PORT);
-    uint8_t *m = mmap(NULL, RAM_SIZE + 2 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    FUZZ_CHECK(m != MAP_FAILED);
-    FUZZ_CHECK(mprotect(m + PAGE, RAM_SIZE, PROT_READ | PROT_WRITE) == 0);
-    w.m.host = m + PAGE;
-    w.m.size = RAM_SIZE;
-    gmem_init_flat(&w.m.gm, w.m.host, RAM_SIZE);
+    fuzz_drv_init(&w.d, &w.v.vdev, fuzz_guarded_ram(RAM_SIZE), RAM_SIZE, WINDOW);
     char err[200];
     struct virtio_vsock_opts o = { .guest_cid = GUEST_CID, .uds_path = w.path };
-    if (virtio_vsock_init(&w.v, &o, &w.m.gm, err, sizeof(err))) {
+    if (virtio_vsock_init(&w.v, &o, &w.d.m.gm, err, sizeof(err))) {
         fprintf(stderr, "fuzz_vsock: %s\n", err);
         abort();
     }
@@ -141,78 +112,70 @@ static struct world *world_get(void)
 /* Negotiates features (5 bytes of input, masked by the offer; VERSION_1
  * unless bit 39 asks for the raw choice), lays out the three rings (2
  * bytes: sizes) and sets DRIVER_OK. */
-static void driver_start(struct world *w, struct input *in)
+static void driver_start(struct world *w, struct fuzz_input *in)
 {
     struct virtio_dev *d = &w->v.vdev;
-    uint64_t want = take(in, 4);
-    want |= take(in, 1) << 32;
+    uint64_t want = fuzz_take(in, 4);
+    want |= fuzz_take(in, 1) << 32;
     if (!(want & 1ull << 39))
         want |= VIRTIO_BIT(VIRTIO_F_VERSION_1);
-    unsigned layout = (unsigned)take(in, 2);
+    unsigned layout = (unsigned)fuzz_take(in, 2);
     uint64_t features = want & d->host_features;
     bool packed = features & VIRTIO_BIT(VIRTIO_F_RING_PACKED);
-    w->m.brk = 0x1000;
-    memset(w->m.host, 0, RING_LIMIT);
-    virtio_dev_set_status(d, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-    virtio_dev_set_driver_features(d, 0, (uint32_t)features);
-    virtio_dev_set_driver_features(d, 1, (uint32_t)(features >> 32));
-    virtio_dev_set_status(d, virtio_dev_status(d) | VIRTIO_STATUS_FEATURES_OK);
+    memset(w->d.m.host, 0, RING_LIMIT);
+    fuzz_drv_negotiate(&w->d, features);
     for (unsigned i = 0; i < 3; i++) {
         unsigned bits = (layout >> (5 * i)) & 0x1f;
         /* Split rings: powers of two up to 256; packed: also other sizes. */
         uint16_t size = packed && bits > 8 ? (uint16_t)(bits * 8) : (uint16_t)(1u << (bits % 9));
-        vdrv_queue_init(&w->q[i], &w->m, size, packed);
-        vdrv_queue_config(&w->q[i], virtio_dev_queue_cfg(d, i));
+        fuzz_drv_setup_queue(&w->d, i, size, packed);
     }
-    virtio_dev_set_status(d, virtio_dev_status(d) | VIRTIO_STATUS_DRIVER_OK);
+    fuzz_drv_driver_ok(&w->d);
 }
 
 static void add_chain(struct world *w, unsigned qi, const struct vdrv_buf *b, unsigned n,
                       bool indirect)
 {
     /* The test driver places indirect tables with its bump allocator. */
-    indirect = indirect && w->m.brk + 16 * n + 16 <= RING_LIMIT;
-    vdrv_add(&w->q[qi], b, n, indirect, w->next_id++);
+    indirect = indirect && w->d.m.brk + 16 * n + 16 <= RING_LIMIT;
+    vdrv_add(&w->d.q[qi], b, n, indirect, w->d.next_id++);
     virtio_dev_queue_notify(&w->v.vdev, qi);
 }
 
 /* Op 0: a tx packet. Option bits pick which header fields come raw from
  * the input; the payload length is the real one unless raw. */
-static void op_packet(struct world *w, struct input *in, uint8_t opt)
+static void op_packet(struct world *w, struct fuzz_input *in, uint8_t opt)
 {
     /* Fields one by one: the input is consumed in a fixed order. */
-    uint8_t sel = (uint8_t)take(in, 1);
+    uint8_t sel = (uint8_t)fuzz_take(in, 1);
     struct vsock_hdr h;
-    h.src_cid = sel & 1 ? take(in, 8) : GUEST_CID;
-    h.dst_cid = sel & 2 ? take(in, 8) : VSOCK_HOST_CID;
-    h.src_port = sel & 0x40 ? (uint32_t)take(in, 4) : (uint32_t)take(in, 1) % 4;
-    h.dst_port = sel & 4 ? (uint32_t)take(in, 4) : LISTEN_PORT + (sel >> 7);
-    h.type = sel & 8 ? (uint16_t)take(in, 2) : VSOCK_TYPE_STREAM;
-    uint8_t opb = (uint8_t)take(in, 1); /* mostly the defined operations */
-    h.op = opb & 0x80 ? (uint16_t)take(in, 2) : opb % 8;
-    h.flags = (uint32_t)take(in, 1);
-    h.buf_alloc = (uint32_t)take(in, 4);
-    h.fwd_cnt = (uint32_t)take(in, 4);
-    uint32_t plen = (uint32_t)take(in, 2);
+    h.src_cid = sel & 1 ? fuzz_take(in, 8) : GUEST_CID;
+    h.dst_cid = sel & 2 ? fuzz_take(in, 8) : VSOCK_HOST_CID;
+    h.src_port = sel & 0x40 ? (uint32_t)fuzz_take(in, 4) : (uint32_t)fuzz_take(in, 1) % 4;
+    h.dst_port = sel & 4 ? (uint32_t)fuzz_take(in, 4) : LISTEN_PORT + (sel >> 7);
+    h.type = sel & 8 ? (uint16_t)fuzz_take(in, 2) : VSOCK_TYPE_STREAM;
+    uint8_t opb = (uint8_t)fuzz_take(in, 1); /* mostly the defined operations */
+    h.op = opb & 0x80 ? (uint16_t)fuzz_take(in, 2) : opb % 8;
+    h.flags = (uint32_t)fuzz_take(in, 1);
+    h.buf_alloc = (uint32_t)fuzz_take(in, 4);
+    h.fwd_cnt = (uint32_t)fuzz_take(in, 4);
+    uint32_t plen = (uint32_t)fuzz_take(in, 2);
     if (sel & 0x10)
         plen += VSOCK_MAX_PKT - 0x100; /* around the largest packet */
-    h.len = sel & 0x20 ? (uint32_t)take(in, 4) : plen;
-    uint32_t off = (uint32_t)take(in, 2);
+    h.len = sel & 0x20 ? (uint32_t)fuzz_take(in, 4) : plen;
+    uint32_t off = (uint32_t)fuzz_take(in, 2);
     uint32_t total = VSOCK_HDR_SIZE + plen;
     if (off + total > WINDOW)
         off = WINDOW - total;
     uint64_t gpa = WINDOW_BASE + off;
-    uint8_t *p = w->m.host + gpa;
+    uint8_t *p = w->d.m.host + gpa;
     vsock_hdr_write(&h, p);
-    size_t n = MIN((size_t)plen, MIN(in->n, (size_t)64));
-    memcpy(p + VSOCK_HDR_SIZE, in->p, n);
-    in->p += n;
-    in->n -= n;
+    fuzz_take_bytes(in, p + VSOCK_HDR_SIZE, MIN((size_t)plen, (size_t)64));
     /* One to three descriptors, cut at input-chosen points. */
     struct vdrv_buf b[3];
     unsigned nb = 1 + (opt & 1) + (opt >> 1 & 1);
-    uint32_t cut1 = nb > 1 ? (uint32_t)take(in, 1) % (total + 1) : total;
-    uint32_t cut2 = nb > 2 ? cut1 + (uint32_t)take(in, 2) % (total - cut1 + 1) : total;
+    uint32_t cut1 = nb > 1 ? (uint32_t)fuzz_take(in, 1) % (total + 1) : total;
+    uint32_t cut2 = nb > 2 ? cut1 + (uint32_t)fuzz_take(in, 2) % (total - cut1 + 1) : total;
     uint32_t cuts[4] = { 0, cut1, cut2, total };
     for (unsigned i = 0; i < nb; i++)
         b[i] = (struct vdrv_buf){ gpa + cuts[i], cuts[i + 1] - cuts[i], opt & 8 && i == nb - 1 };
@@ -220,13 +183,13 @@ static void op_packet(struct world *w, struct input *in, uint8_t opt)
 }
 
 /* Op 1: 1-4 rx buffers; lengths around a header, a page, or raw. */
-static void op_rx_bufs(struct world *w, struct input *in, uint8_t opt)
+static void op_rx_bufs(struct world *w, struct fuzz_input *in, uint8_t opt)
 {
     for (unsigned i = 0; i <= (opt & 3); i++) {
-        uint8_t sel = (uint8_t)take(in, 1);
-        uint32_t len = sel & 0x80 ? (uint32_t)take(in, 2)
+        uint8_t sel = (uint8_t)fuzz_take(in, 1);
+        uint32_t len = sel & 0x80 ? (uint32_t)fuzz_take(in, 2)
                        : sel & 0x40 ? VSOCK_HDR_SIZE + (sel & 0x3f) : 4096u + VSOCK_HDR_SIZE;
-        uint64_t gpa = WINDOW_BASE + (uint64_t)(uint16_t)take(in, 2) * 2;
+        uint64_t gpa = WINDOW_BASE + (uint64_t)(uint16_t)fuzz_take(in, 2) * 2;
         if (sel & 0x20)
             gpa = gpa << 20; /* outside guest RAM */
         struct vdrv_buf b = { gpa, len, !(sel & 0x10) };
@@ -235,42 +198,21 @@ static void op_rx_bufs(struct world *w, struct input *in, uint8_t opt)
 }
 
 /* Op 3: a raw descriptor, and for split rings optionally an avail entry. */
-static void op_raw_desc(struct world *w, struct input *in, uint8_t opt)
+static void op_raw_desc(struct world *w, struct fuzz_input *in, uint8_t opt)
 {
-    struct vdrv_queue *q = &w->q[(opt & 3) % 3];
-    unsigned i = (unsigned)take(in, 1) % q->size;
-    uint64_t off = take(in, 2);
-    uint64_t addr = opt & 4 ? off << 20 | off : WINDOW_BASE + off;
-    uint32_t len = (uint32_t)take(in, 4);
-    uint16_t a = (uint16_t)take(in, 2), b = (uint16_t)take(in, 2);
-    if (q->packed) {
-        vdrv_packed_desc(q, i, addr, len, a, b);
-    } else {
-        vdrv_split_desc(q, i, addr, len, a, b);
-        if (opt & 8)
-            vdrv_split_avail(q, (uint16_t)i);
-    }
+    fuzz_drv_raw_desc(&w->d, in, (opt & 3) % 3, opt & 4, opt & 8);
 }
 
 /* Op 4: ring control fields, or the driver takes the used entries. */
-static void op_ring_field(struct world *w, struct input *in, uint8_t opt)
+static void op_ring_field(struct world *w, struct fuzz_input *in, uint8_t opt)
 {
-    struct vdrv_queue *q = &w->q[(opt & 3) % 3];
-    uint16_t v = (uint16_t)take(in, 2);
+    struct vdrv_queue *q = &w->d.q[(opt & 3) % 3];
+    uint16_t v = (uint16_t)fuzz_take(in, 2);
     unsigned what = opt >> 2 & 3;
-    uint32_t id, len;
-    if (what == 3) {
-        while (vdrv_used(q, &id, &len))
-            continue;
-    } else if (q->packed) {
-        vdrv_packed_set_event(q, v, (uint16_t)what);
-    } else if (what == 0) {
-        vdrv_split_set_avail_idx(q, v);
-    } else if (what == 1) {
-        vdrv_split_set_used_event(q, v);
-    } else {
-        vdrv_split_set_avail_flags(q, v);
-    }
+    if (what == 3)
+        fuzz_drv_drain(q); /* packed rings too */
+    else
+        fuzz_drv_ring_field(q, v, what);
 }
 
 /* --- The host side --- */
@@ -285,7 +227,7 @@ static int *host_slot(struct world *w)
 
 /* Op 5: a host program connects to PATH and sends "CONNECT <port>\n" (or
  * raw bytes from the input). */
-static void op_host_connect(struct world *w, struct input *in, uint8_t opt)
+static void op_host_connect(struct world *w, struct fuzz_input *in, uint8_t opt)
 {
     int *slot = host_slot(w);
     if (!slot)
@@ -303,19 +245,16 @@ static void op_host_connect(struct world *w, struct input *in, uint8_t opt)
     char line[64];
     size_t n;
     if (opt & 1) {
-        n = MIN(in->n, (size_t)(opt >> 1) + 1);
-        memcpy(line, in->p, n);
-        in->p += n;
-        in->n -= n;
+        n = fuzz_take_bytes(in, line, (size_t)(opt >> 1) + 1);
     } else {
-        n = (size_t)snprintf(line, sizeof(line), "CONNECT %u\n", (unsigned)take(in, 1));
+        n = (size_t)snprintf(line, sizeof(line), "CONNECT %u\n", (unsigned)fuzz_take(in, 1));
     }
     ssize_t r = send(s, line, n, MSG_DONTWAIT | MSG_NOSIGNAL);
     (void)r;
 }
 
 /* Op 6: accept a guest connection at PATH_5000, or act on host socket i. */
-static void op_host_io(struct world *w, struct input *in, uint8_t opt)
+static void op_host_io(struct world *w, struct fuzz_input *in, uint8_t opt)
 {
     unsigned what = opt & 3;
     if (what == 0) {
@@ -332,7 +271,7 @@ static void op_host_io(struct world *w, struct input *in, uint8_t opt)
     ssize_t r;
     switch (what) {
     case 1: {
-        size_t n = MIN(in->n, (size_t)take(in, 1) * 16);
+        size_t n = MIN(in->n, (size_t)fuzz_take(in, 1) * 16);
         memset(buf, 'h', n);
         r = send(*fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
         (void)r;
@@ -354,23 +293,20 @@ static void op_host_io(struct world *w, struct input *in, uint8_t opt)
 }
 
 /* Op 7: up to 16 bytes into the window, or a reset and a new start. */
-static void op_data_or_reset(struct world *w, struct input *in, uint8_t opt)
+static void op_data_or_reset(struct world *w, struct fuzz_input *in, uint8_t opt)
 {
     if (opt & 1) {
         virtio_dev_reset(&w->v.vdev);
         driver_start(w, in);
         return;
     }
-    uint32_t off = (uint32_t)take(in, 2) * 3 % WINDOW;
-    size_t n = MIN(MIN((size_t)(opt >> 1) + 1, in->n), (size_t)(WINDOW - off));
-    memcpy(w->m.host + WINDOW_BASE + off, in->p, n);
-    in->p += n;
-    in->n -= n;
+    uint32_t off = (uint32_t)fuzz_take(in, 2) * 3 % WINDOW;
+    fuzz_drv_data(&w->d, in, off, (size_t)(opt >> 1) + 1);
 }
 
-static void run_op(struct world *w, struct input *in)
+static void run_op(struct world *w, struct fuzz_input *in)
 {
-    uint8_t op = (uint8_t)take(in, 1);
+    uint8_t op = (uint8_t)fuzz_take(in, 1);
     uint8_t opt = op >> 3;
     switch (op & 7) {
     case 0: op_packet(w, in, opt); break;
@@ -426,9 +362,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     log_set_level(LOG_ERROR);
     struct world *w = world_get();
-    struct input in = { data, size };
-    memset(w->m.host + WINDOW_BASE, 0, WINDOW);
-    w->next_id = 0;
+    struct fuzz_input in = { data, size };
+    memset(w->d.m.host + WINDOW_BASE, 0, WINDOW);
+    w->d.next_id = 0;
     driver_start(w, &in);
     while (in.n)
         run_op(w, &in);
