@@ -61,7 +61,8 @@ def test_four_guests_side_by_side(default_guest, boot_img, multiboot_kernel, sea
                   "/proc/meminfo)MB; echo kernel-$(uname -r)-kend")
         linux.wait_for("linux-alive-42", timeout=120)
         disk.wait_for("disk-alive-43", timeout=120)
-        disk.wait_for("-kend", timeout=120)
+        # Not "-kend" alone: the terminal echoes the command line, which has it too.
+        disk.wait_for("-amd64-kend", timeout=120)
         # Each sees its own memory (--mem 384M and 512M; the kernel keeps some).
         lx_mb = int(linux.out.split("linux-alive-42 ")[1].split("MB")[0])
         dk_mb = int(disk.out.split("disk-alive-43 ")[1].split("MB")[0])
