@@ -256,7 +256,13 @@ static void conn_host_event(struct virtio_vsock *v, struct vsock_conn *c, uint32
         c->hup = true;
         epoll_ctl(v->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
         if (c->state == VSOCK_CONNECTING) {
-            conn_reset(c); /* the host program gave up waiting */
+            /* The host program gave up waiting. If the guest has not been
+             * asked yet (no driver, or no RX buffer so far), nobody needs
+             * telling: the slot is free at once. */
+            if (c->want_request)
+                conn_free(v, c);
+            else
+                conn_reset(c);
             return;
         }
     }

@@ -488,6 +488,27 @@ static void test_rx_waits_for_buffers(void **st)
     fx_stop(&f);
 }
 
+/* A host program that gives up before the guest was asked (no RX buffer
+ * yet, as before the driver is up) frees its slot at once: the guest hears
+ * nothing of it, neither REQUEST nor RST. */
+static void test_host_gives_up_before_request(void **st)
+{
+    (void)st;
+    struct fx f;
+    fx_start(&f, false);
+    int s = host_connect(f.path);
+    host_write(s, "CONNECT 7\n");
+    pump(&f);
+    close(s);
+    pump(&f);
+    for (unsigned i = 0; i < VSOCK_MAX_CONNS; i++)
+        assert_null(f.v.conn[i]);
+    rx_fill(&f, 4);
+    pump(&f);
+    expect_nothing(&f);
+    fx_stop(&f);
+}
+
 /* Broken rings: a tx buffer outside guest RAM, an rx buffer too small for
  * a header. The device needs a reset (and gets one); vmon goes on. */
 static void test_broken_rings(void **st)
@@ -570,6 +591,7 @@ int main(void)
         cmocka_unit_test(test_credit_overrun),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_rx_waits_for_buffers),
+        cmocka_unit_test(test_host_gives_up_before_request),
         cmocka_unit_test(test_broken_rings),
         cmocka_unit_test(test_uds_rules),
     };
