@@ -95,6 +95,22 @@ def test_debian_kernel(default_guest, decompress):
     assert "-amd64" in r.out and "/etc/vmon-test.bin: OK" in r.out, r
 
 
+def test_debian_kernel_two_cpus(default_guest):
+    """Debian's kernel on two vCPUs, both running work. (The command stays
+    short: Debian builds its kernel with 32 init arguments at most, and a
+    longer command after " -- " panics it: "Too many boot init vars".)"""
+    deb = GUEST_OUT / "debian-vmlinuz"
+    assert deb.exists(), "guest/fetch-debian-kernel.sh has not run"
+    r = boot(default_guest, "for c in 0 1; do taskset -c $c md5sum /etc/vmon-test.bin & done; "
+             "wait; head -3 /proc/stat", "--cpus", "2", kernel=deb, timeout=600)
+    guest_ok(r)
+    assert "cpus=2" in r.out, r
+    assert r.out.count("/etc/vmon-test.bin") == 2, r
+    for cpu in ("cpu0", "cpu1"):
+        m = re.search(rf"^{cpu} (\d+) \d+ (\d+)", r.out, re.M)
+        assert m and int(m.group(1)) + int(m.group(2)) > 0, r  # time on each CPU
+
+
 def test_default_guest_own_decompressor(default_guest):
     """The default guest's LZ4 bzImage and gzip initramfs through the
     kernel's own decompressors."""
