@@ -10,28 +10,20 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "common/util.h"
+#include "fuzz_util.h"
 #include "core/guest_mem.h"
 #include "loaders/boot.h"
 
 #define RAM_SIZE MiB(64)
-#define PAGE 4096
 
+/* One mapping for the whole fuzzing run: guard, RAM, guard. */
 static uint8_t *guest_ram(void)
 {
-    /* One mapping for the whole fuzzing run: guard, RAM, guard. */
     static uint8_t *ram;
-    if (!ram) {
-        uint8_t *p = mmap(NULL, RAM_SIZE + 2 * PAGE, PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (p == MAP_FAILED)
-            __builtin_trap();
-        mprotect(p, PAGE, PROT_NONE);
-        mprotect(p + PAGE + RAM_SIZE, PAGE, PROT_NONE);
-        ram = p + PAGE;
-    }
+    if (!ram)
+        ram = fuzz_guarded_ram(RAM_SIZE);
     return ram;
 }
 

@@ -24,7 +24,8 @@ size_t fuzz_take_bytes(struct fuzz_input *in, void *dst, size_t max)
 
 uint8_t *fuzz_guarded_ram(size_t size)
 {
-    uint8_t *m = mmap(NULL, size + 2 * FUZZ_PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    uint8_t *m = mmap(NULL, size + 2 * FUZZ_PAGE, PROT_NONE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     FUZZ_CHECK(m != MAP_FAILED);
     FUZZ_CHECK(mprotect(m + FUZZ_PAGE, size, PROT_READ | PROT_WRITE) == 0);
     return m + FUZZ_PAGE;
