@@ -59,15 +59,8 @@ static const struct cpu_backend *vm_pick_backend(const struct vm_config *cfg, ch
     *kvm_emulates_kernel = false;
     char why[200];
     note[0] = 0;
-#ifndef VMON_HAVE_EMU
-    if (cfg->accel == VM_ACCEL_EMU) {
-        log_error("--accel emu: the software CPU is not part of this build yet");
-        return NULL;
-    }
-#else
     if (cfg->accel == VM_ACCEL_EMU)
         return &cpu_backend_emu;
-#endif
     enum kvm_probe_result r = kvm_probe(why, sizeof(why));
     if (cfg->accel == VM_ACCEL_KVM) {
         if (r == KVM_PROBE_UNAVAILABLE) {
@@ -85,13 +78,8 @@ static const struct cpu_backend *vm_pick_backend(const struct vm_config *cfg, ch
         snprintf(note, notelen, "accel auto: using kvm (%s)", why);
         return &cpu_backend_kvm;
     }
-#ifndef VMON_HAVE_EMU
-    log_error("accel auto: %s, and the software CPU is not part of this build yet", why);
-    return NULL;
-#else
     snprintf(note, notelen, "accel auto: using emu (%s)", why);
     return &cpu_backend_emu;
-#endif
 }
 
 struct vcpu_arg {

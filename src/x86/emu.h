@@ -125,7 +125,8 @@ enum x86_exec_status {
 /* ------------------------------------------------------------------------ */
 
 /* Every callback returns X86_EXEC_OK or, after calling x86_raise*() on cpu,
- * X86_EXEC_EXCEPTION. A callback finds its own context in cpu->ctx. Optional
+ * X86_EXEC_EXCEPTION, or X86_EXEC_UNSUPPORTED: the caller will have the
+ * instruction run elsewhere (its first access; nothing is changed). A callback finds its own context in cpu->ctx. Optional
  * callbacks may be NULL; the instructions needing them then return
  * X86_EXEC_UNSUPPORTED (or behave as noted). */
 struct x86_emu_ops {
@@ -326,6 +327,12 @@ int x86_raise_pf(struct x86_cpu *cpu, uint32_t error_code, uint64_t la);
 
 /* Software TLB maintenance for the backend. perms is X86_TLB_* bits; host is
  * the host address of the page holding la (page-aligned). */
+/* The TLB permission bits a successful walk r for access acc allows caching:
+ * writes only after a write walk (which set the D bit) and unless no_writes
+ * (pages whose writes must reach the backend, e.g. decoded code); nothing
+ * for a supervisor access to a user page under SMAP (RFLAGS.AC decides). */
+unsigned x86_tlb_perms(const struct x86_cpu *x, unsigned acc, const struct x86_walk_result *r,
+                       bool no_writes);
 void x86_tlb_fill(struct x86_cpu *cpu, uint64_t la, void *host_page, unsigned perms);
 void x86_tlb_flush(struct x86_cpu *cpu);
 void x86_tlb_flush_page(struct x86_cpu *cpu, uint64_t la);

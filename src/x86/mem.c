@@ -306,6 +306,27 @@ int x86_pop(struct x86_cpu *cpu, unsigned size, uint64_t *val)
 
 /* ---- Software TLB maintenance --------------------------------------------- */
 
+unsigned x86_tlb_perms(const struct x86_cpu *x, unsigned acc, const struct x86_walk_result *r,
+                       bool no_writes)
+{
+    bool user = acc & X86_ACC_USER;
+    unsigned perms = 0;
+    /* Under SMAP a supervisor access to a user page depends on RFLAGS.AC,
+     * which a cached entry cannot see: such pages always take the walk. */
+    if (!user && r->user && (x->s.cr4 & X86_CR4_SMAP))
+        return 0;
+    if (acc & X86_ACC_EXEC)
+        perms |= X86_TLB_X | X86_TLB_R;
+    else
+        perms |= X86_TLB_R;
+    /* Writes are only cached after a write walk (which set the D bit). */
+    if ((acc & X86_ACC_WRITE) && r->writable && !no_writes)
+        perms |= X86_TLB_W;
+    if (acc & X86_ACC_EXEC && r->nx)
+        perms &= ~(unsigned)X86_TLB_X;
+    return user ? perms << 3 : perms;
+}
+
 void x86_tlb_fill(struct x86_cpu *cpu, uint64_t la, void *host_page, unsigned perms)
 {
     struct x86_tlb_entry *e = &cpu->tlb.e[(la >> 12) & (X86_TLB_SIZE - 1)];

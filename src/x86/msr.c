@@ -71,9 +71,8 @@ int x86_msr_read(struct x86_cpu *cpu, uint32_t msr, uint64_t *val)
         *val = *slot;
         return X86_EXEC_OK;
     }
-    if (!cpu->ops->rdmsr || cpu->ops->rdmsr(cpu, msr, val) != X86_EXEC_OK)
-        return gp0(cpu);
-    return X86_EXEC_OK;
+    int rc = cpu->ops->rdmsr ? cpu->ops->rdmsr(cpu, msr, val) : X86_EXEC_EXCEPTION;
+    return rc == X86_EXEC_OK || rc == X86_EXEC_UNSUPPORTED ? rc : gp0(cpu);
 }
 
 int x86_msr_write(struct x86_cpu *cpu, uint32_t msr, uint64_t val)
@@ -87,7 +86,6 @@ int x86_msr_write(struct x86_cpu *cpu, uint32_t msr, uint64_t val)
         *slot = val;
         return X86_EXEC_OK;
     }
-    if (!cpu->ops->wrmsr || cpu->ops->wrmsr(cpu, msr, val) != X86_EXEC_OK)
-        return gp0(cpu);
-    return X86_EXEC_OK;
+    int rc = cpu->ops->wrmsr ? cpu->ops->wrmsr(cpu, msr, val) : X86_EXEC_EXCEPTION;
+    return rc == X86_EXEC_OK || rc == X86_EXEC_UNSUPPORTED ? rc : gp0(cpu);
 }

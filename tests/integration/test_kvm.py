@@ -59,13 +59,24 @@ def boot_to_init(kernel, initrd, timeout):
 
 def check_reaches_init(kernel, initrd):
     # On hosts whose KVM emulates guest kernel code (nested or software-backed)
-    # this takes minutes and relies on vmon's user-space emulation fallback.
-    found, out, err, rc = boot_to_init(kernel, initrd, timeout=1500)
+    # vmon runs the kernel's code in its own emulator (kvm_stint.h): about a
+    # minute for Debian's kernel here, seconds for the default guest's.
+    found, out, err, rc = boot_to_init(kernel, initrd, timeout=900)
     assert found, f"rc={rc}\n{out[-3000:]}\n{err[-3000:]}"
     assert "could not emulate" not in err, err[-3000:]
+    if "cannot deliver a guest's user-mode SYSCALL" in err:
+        # Such a host emulates kernel code itself: vmon ran it (kvm_stint.h).
+        assert "kernel code run in user space" in err, err[-3000:]
     assert rc in (0, 143), f"rc={rc}\n{err[-3000:]}"
 
 
 def test_default_guest_kernel_reaches_init(kvm, default_guest):
     check_reaches_init(default_guest["kernel"], default_guest["initrd"])
 
+
+
+def test_debian_kernel_reaches_init(kvm, default_guest):
+    from conftest import GUEST_OUT
+    deb = GUEST_OUT / "debian-vmlinuz"
+    assert deb.exists(), "guest/fetch-debian-kernel.sh has not run"
+    check_reaches_init(deb, default_guest["initrd"])

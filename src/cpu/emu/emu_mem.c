@@ -79,28 +79,6 @@ static void emu_code_write(struct cpu_vcpu *v, uint64_t pa)
     v->exit_block = true;
 }
 
-static unsigned emu_tlb_perms(const struct x86_cpu *x, unsigned acc,
-                              const struct x86_walk_result *r, bool code)
-{
-    bool user = acc & X86_ACC_USER;
-    unsigned perms = 0;
-    /* Under SMAP a supervisor access to a user page depends on RFLAGS.AC,
-     * which a cached entry cannot see: such pages always take the walk. */
-    if (!user && r->user && (x->s.cr4 & X86_CR4_SMAP))
-        return 0;
-    if (acc & X86_ACC_EXEC)
-        perms |= X86_TLB_X | X86_TLB_R;
-    else
-        perms |= X86_TLB_R;
-    /* Writes are only cached after a write walk (which set the D bit), and
-     * never for pages holding decoded code. */
-    if ((acc & X86_ACC_WRITE) && r->writable && !code)
-        perms |= X86_TLB_W;
-    if (acc & X86_ACC_EXEC && r->nx)
-        perms &= ~(unsigned)X86_TLB_X;
-    return user ? perms << 3 : perms;
-}
-
 int emu_translate(struct cpu_vcpu *v, uint64_t la, unsigned acc, uint64_t *pa, uint8_t **host)
 {
     struct x86_cpu *x = &v->x;
@@ -143,13 +121,13 @@ int emu_translate(struct cpu_vcpu *v, uint64_t la, unsigned acc, uint64_t *pa, u
         const uint8_t *rom = gmem_rom_ptr(v->vm->env.mem, page_pa, 4096);
         *host = rom ? (uint8_t *)rom + (r.pa & 0xfff) : NULL;
         if (rom && !(acc & X86_ACC_WRITE))
-            emu_tlb_fill(v, la, (void *)rom, emu_tlb_perms(x, acc, &r, true), r.global);
+            emu_tlb_fill(v, la, (void *)rom, x86_tlb_perms(x, acc, &r, true), r.global);
         return X86_EXEC_OK;
     }
     *host = h + (r.pa & 0xfff);
     {
         bool code = emu_is_code_page(v->vm, page_pa);
-        unsigned perms = emu_tlb_perms(x, acc, &r, code);
+        unsigned perms = x86_tlb_perms(x, acc, &r, code);
         struct x86_tlb_entry *e = &x->tlb.e[(la >> 12) & (X86_TLB_SIZE - 1)];
         if ((e->tag & X86_PAGE_MASK) == (la & X86_PAGE_MASK) &&
             e->addend == (uintptr_t)h - (uintptr_t)(la & X86_PAGE_MASK))

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <time.h>
 
 #include "cpu/cpu.h"
 
@@ -21,6 +22,10 @@ struct cpu_vm {
     bool has_xsave;           /* KVM_CAP_XSAVE */
     bool has_immediate_exit;
     struct cpu_vcpu *vcpu[256]; /* for --stats */
+    /* kvm_vm_flush_shadow: a one-page slot whose deletion makes KVM zap
+     * every shadow page (kvm_stint.h). */
+    pthread_mutex_t flush_lock;
+    void *flush_page;
 };
 
 struct cpu_vcpu {
@@ -31,6 +36,8 @@ struct cpu_vcpu {
     pthread_t thread;         /* the thread inside vcpu_run, for kicks */
     atomic_bool thread_valid;
     struct kvm_fallback_stats *fallback; /* per-instruction emulation fallback counts */
+    timer_t stint_tick;       /* kvm_stint.h: interrupts KVM_RUN to look for kernel code */
+    bool has_stint_tick;
 };
 
 /* kvm_vm.c: opens /dev/kvm; returns the fd or -errno with a one-line reason */

@@ -5,6 +5,19 @@
 #define VMON_CPU_KVM_KVM_FALLBACK_H
 
 #include "cpu/kvm/kvm.h"
+#include "x86/insn.h"
+
+/* What the user-space emulation did on one vCPU (--stats). */
+struct kvm_fallback_stats {
+    uint64_t count[X86_OP_COUNT]; /* failed instructions emulated, per operation */
+    uint64_t exceptions;          /* raised by them */
+    uint64_t stints, stint_insns; /* runs of kernel code (kvm_stint.c), their instructions */
+    uint64_t left[X86_OP_COUNT + 1]; /* runs ended by an instruction left to KVM (COUNT: undecodable) */
+    uint64_t zaps;                /* shadow-page flushes after them */
+};
+
+/* The vCPU's stats, allocated on first use; NULL when out of memory. */
+struct kvm_fallback_stats *kvm_fallback_stats(struct cpu_vcpu *v);
 
 /* What kvm_fallback_emulate found. */
 #define KVM_FALLBACK_OK 0

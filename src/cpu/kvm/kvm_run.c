@@ -10,6 +10,7 @@
 #include "cpu/kvm/kvm.h"
 #include "cpu/guest_phys.h"
 #include "cpu/kvm/kvm_fallback.h"
+#include "cpu/kvm/kvm_stint.h"
 
 #define KVM_KICK_SIGNAL SIGUSR1
 
@@ -131,6 +132,35 @@ static int kvm_handle_exit(struct cpu_vcpu *v)
     }
 }
 
+/* Enters the guest until an exit ends the vCPU. With stint, the vCPU's
+ * kernel code is run in vmon where it can be (kvm_stint.h): after a tick
+ * interrupted KVM_RUN and after an emulation failure, when the state is
+ * whole (no I/O left to complete). */
+static enum vcpu_exit kvm_vcpu_loop(struct cpu_vcpu *v, bool stint)
+{
+    atomic_int *stop = v->vm->env.stop;
+    for (;;) {
+        if (atomic_load_explicit(stop, memory_order_acquire))
+            return VCPU_EXIT_STOPPED;
+        bool whole;
+        if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+            if (errno != EINTR && errno != EAGAIN) {
+                log_error("cpu%u: KVM_RUN failed: %s", v->index, strerror(errno));
+                return VCPU_EXIT_ERROR;
+            }
+            __atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+            whole = true;
+        } else {
+            int r = kvm_handle_exit(v);
+            if (r >= 0)
+                return (enum vcpu_exit)r;
+            whole = v->run->exit_reason == KVM_EXIT_INTERNAL_ERROR;
+        }
+        if (stint && whole && kvm_stint_run(v) < 0)
+            return VCPU_EXIT_ERROR;
+    }
+}
+
 enum vcpu_exit kvm_vcpu_run(struct cpu_vcpu *v)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -141,21 +171,13 @@ enum vcpu_exit kvm_vcpu_run(struct cpu_vcpu *v)
     sigemptyset(&unblock);
     sigaddset(&unblock, KVM_KICK_SIGNAL);
     pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
-
-    atomic_int *stop = v->vm->env.stop;
-    for (;;) {
-        if (atomic_load_explicit(stop, memory_order_acquire))
-            return VCPU_EXIT_STOPPED;
-        if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-            if (errno == EINTR || errno == EAGAIN) {
-                __atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
-                continue;
-            }
-            log_error("cpu%u: KVM_RUN failed: %s", v->index, strerror(errno));
-            return VCPU_EXIT_ERROR;
-        }
-        int r = kvm_handle_exit(v);
-        if (r >= 0)
-            return (enum vcpu_exit)r;
+    bool stint = kvm_stint_enabled(v);
+    if (stint && kvm_stint_tick_start(v, KVM_KICK_SIGNAL) < 0) {
+        log_error("cpu%u: cannot start the tick for kernel-code runs: %s", v->index,
+                  strerror(errno));
+        return VCPU_EXIT_ERROR;
     }
+    enum vcpu_exit why = kvm_vcpu_loop(v, stint);
+    kvm_stint_tick_stop(v);
+    return why;
 }

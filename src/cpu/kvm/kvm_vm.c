@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "cpu/kvm/kvm.h"
 #include "cpu/kvm/kvm_fallback.h"
+#include "cpu/kvm/kvm_stint.h"
 #include "machine/layout.h"
 
 #define KVM_TSS_ADDR 0xfffbd000ull
@@ -132,6 +133,7 @@ static int kvm_vm_create(const struct cpu_vm_env *env, struct cpu_vm **out, char
         return -ENOMEM;
     vm->env = *env;
     vm->vm_fd = -1;
+    pthread_mutex_init(&vm->flush_lock, NULL);
     int rc;
     vm->kvm_fd = kvm_open_checked(err, errlen);
     if (vm->kvm_fd < 0) {
@@ -211,8 +213,59 @@ static void kvm_vm_destroy(struct cpu_vm *vm)
         return;
     close(vm->vm_fd);
     close(vm->kvm_fd);
+    if (vm->flush_page)
+        munmap(vm->flush_page, 4096);
+    pthread_mutex_destroy(&vm->flush_lock);
     free(vm->cpuid);
     free(vm);
+}
+
+/* The flush slot sits in the last page of the host's physical address
+ * space: above any RAM vmon maps and any address a guest is told about. */
+#define KVM_FLUSH_SLOT (2 * GMEM_MAX_REGIONS)
+
+static uint64_t kvm_flush_gpa(void)
+{
+    unsigned eax, ebx, ecx, edx, bits = 36;
+    __asm__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(0x80000000u), "c"(0));
+    if (eax >= 0x80000008u) {
+        __asm__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(0x80000008u), "c"(0));
+        bits = eax & 0xff;
+    }
+    return (1ull << bits) - 4096;
+}
+
+int kvm_vm_flush_shadow(struct cpu_vm *vm)
+{
+    int rc = 0;
+    pthread_mutex_lock(&vm->flush_lock);
+    struct kvm_userspace_memory_region r = {
+        .slot = KVM_FLUSH_SLOT,
+        .guest_phys_addr = kvm_flush_gpa(),
+        .memory_size = 4096,
+    };
+    if (!vm->flush_page) {
+        void *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        r.userspace_addr = (uint64_t)(uintptr_t)p;
+        if (p == MAP_FAILED || ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+            rc = -errno;
+            if (p != MAP_FAILED)
+                munmap(p, 4096);
+            goto out;
+        }
+        vm->flush_page = p;
+    }
+    r.userspace_addr = (uint64_t)(uintptr_t)vm->flush_page;
+    r.memory_size = 0; /* deleting a slot zaps every shadow page */
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+        rc = -errno;
+    r.memory_size = 4096;
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 && !rc)
+        rc = -errno;
+out:
+    pthread_mutex_unlock(&vm->flush_lock);
+    errno = -rc;
+    return rc;
 }
 
 static const struct irq_chip *kvm_irqchip(struct cpu_vm *vm) { return &vm->irqchip; }

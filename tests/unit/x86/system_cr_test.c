@@ -231,6 +231,16 @@ static void test_msrs(void **state)
     sysfix_expect_exc(&f, rdmsr(&f, MSR_IA32_APIC_BASE, &v), X86_EXC_GP, 0);
     f.msr_reject = 0x1002;
     sysfix_expect_exc(&f, wrmsr(&f, 0x1002, 1), X86_EXC_GP, 0);
+    /* A callback leaving the MSR to someone else: UNSUPPORTED, nothing changed. */
+    f.msr_defer = 0x1003;
+    f.msr_store[3] = 5;
+    uint64_t rip = s->rip;
+    assert_int_equal(wrmsr(&f, 0x1003, 1), X86_EXEC_UNSUPPORTED);
+    assert_int_equal(f.msr_store[3], 5);
+    s->gpr[X86_RAX] = s->gpr[X86_RDX] = 0x99;
+    assert_int_equal(rdmsr(&f, 0x1003, &v), X86_EXEC_UNSUPPORTED);
+    assert_int_equal(s->gpr[X86_RAX], 0x99);
+    assert_int_equal(s->rip, rip);
     /* CPL 3: #GP(0). */
     sysfix_long64(&f, 3);
     sysfix_expect_exc(&f, rdmsr(&f, MSR_LSTAR, &v), X86_EXC_GP, 0);

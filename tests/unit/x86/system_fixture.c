@@ -142,6 +142,8 @@ static int cb_rdtsc(struct x86_cpu *cpu, uint64_t *tsc)
 static int cb_rdmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t *val)
 {
     struct sysfix *f = cpu->ctx;
+    if (msr == f->msr_defer)
+        return X86_EXEC_UNSUPPORTED;
     if (msr == f->msr_reject || msr < 0x1000 || msr > 0x1003)
         return x86_raise_err(cpu, X86_EXC_GP, 0);
     *val = f->msr_store[msr - 0x1000];
@@ -151,6 +153,8 @@ static int cb_rdmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t *val)
 static int cb_wrmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t val)
 {
     struct sysfix *f = cpu->ctx;
+    if (msr == f->msr_defer)
+        return X86_EXEC_UNSUPPORTED;
     if (msr == f->msr_reject || msr < 0x1000 || msr > 0x1003)
         return x86_raise_err(cpu, X86_EXC_GP, 0);
     f->msr_store[msr - 0x1000] = val;

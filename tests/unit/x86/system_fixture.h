@@ -59,6 +59,7 @@ struct sysfix {
     unsigned cpuid_calls;
     uint32_t last_cpuid_leaf, last_cpuid_sub;
     uint32_t msr_reject;      /* the wrmsr/rdmsr callbacks refuse this MSR */
+    uint32_t msr_defer;       /* ... and leave this one to someone else (UNSUPPORTED) */
     uint64_t msr_store[4];    /* MSRs 0x1000-0x1003 live here */
 };
 

@@ -1,0 +1,159 @@
+/* Runs of guest kernel code in vmon's emulator (see kvm_stint.h). */
+#include "cpu/kvm/kvm_stint.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "cpu/kvm/kvm_fallback.h"
+#include "cpu/kvm/kvm_guest_emu.h"
+#include "cpu/kvm/kvm_xsave.h"
+#include "x86/deliver.h"
+
+int kvm_stint_tick_start(struct cpu_vcpu *v, int signo)
+{
+    struct sigevent sev;
+    memset(&sev, 0, sizeof(sev));
+    sev.sigev_notify = SIGEV_THREAD_ID;
+    sev.sigev_signo = signo;
+    sev._sigev_un._tid = gettid(); /* sigev_notify_thread_id */
+    if (timer_create(CLOCK_MONOTONIC, &sev, &v->stint_tick) < 0)
+        return -errno;
+    struct itimerspec its = {
+        .it_interval = { 0, KVM_STINT_TICK_US * 1000 },
+        .it_value = { 0, KVM_STINT_TICK_US * 1000 },
+    };
+    if (timer_settime(v->stint_tick, 0, &its, NULL) < 0) {
+        int e = errno;
+        timer_delete(v->stint_tick);
+        return -e;
+    }
+    v->has_stint_tick = true;
+    return 0;
+}
+
+void kvm_stint_tick_stop(struct cpu_vcpu *v)
+{
+    if (v->has_stint_tick)
+        timer_delete(v->stint_tick);
+    v->has_stint_tick = false;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Instructions that stay with KVM whatever their operands. */
+static bool leaves_to_kvm(const struct x86_insn *ins)
+{
+    switch (ins->op) {
+    case X86_OP_HLT: case X86_OP_MONITOR: case X86_OP_MWAIT:
+        return true;
+    default:
+        return kvm_xsave_handles(ins); /* they work on KVM's XSAVE buffer */
+    }
+}
+
+static bool is_ud(const struct x86_insn *ins)
+{
+    return ins->op == X86_OP_UD0 || ins->op == X86_OP_UD1 || ins->op == X86_OP_UD2;
+}
+
+/* Whether KVM may take the vCPU from here: runnable, in kernel mode, with
+ * no event in the middle of delivery. */
+static bool stint_may_start(struct cpu_vcpu *v, struct kvm_vcpu_events *ev)
+{
+    struct kvm_mp_state mp;
+    struct kvm_sregs sr;
+    if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) < 0 || mp.mp_state != KVM_MP_STATE_RUNNABLE)
+        return false;
+    if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0 || sr.cs.dpl != 0 || !(sr.cr0 & 1))
+        return false;
+    if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, ev) < 0)
+        return false;
+    return !ev->exception.injected && !ev->exception.pending && !ev->interrupt.injected &&
+           !ev->nmi.injected && !ev->nmi.pending && !ev->smi.smm;
+}
+
+/* Runs instructions until one is left to KVM, the CPU leaves kernel mode,
+ * the VM stops or the time is up. Returns how many ran. */
+static uint64_t stint_loop(struct kvm_guest_emu *e)
+{
+    struct cpu_vcpu *v = e->v;
+    atomic_int *stop = v->vm->env.stop;
+    uint64_t n = 0, deadline = now_ns() + KVM_STINT_NS;
+    for (;;) {
+        if ((n & 1023) == 1023 &&
+            (now_ns() > deadline || atomic_load_explicit(stop, memory_order_relaxed)))
+            break;
+        struct x86_insn ins;
+        ins.op = X86_OP_COUNT;
+        int rc = kvm_guest_emu_decode(e, &ins);
+        if (rc == X86_EXEC_OK) {
+            if (leaves_to_kvm(&ins)) {
+                v->fallback->left[ins.op]++;
+                break;
+            }
+            rc = x86_exec(&e->x, &ins);
+        }
+        /* #UD for what vmon does not know: KVM may know it. */
+        bool unknown = rc == X86_EXEC_EXCEPTION && e->x.exc.vector == X86_EXC_UD && !is_ud(&ins);
+        if (rc == X86_EXEC_EXCEPTION && !unknown &&
+            x86_deliver_exception(&e->x) == X86_EXEC_OK) {
+            v->fallback->exceptions++;
+            rc = X86_EXEC_OK;
+        }
+        if (rc != X86_EXEC_OK) {
+            v->fallback->left[ins.op < X86_OP_COUNT ? ins.op : X86_OP_COUNT]++;
+            break; /* unchanged: KVM runs it (and shuts down on a triple fault) */
+        }
+        n++;
+        if (e->x.cpl != 0)
+            break;
+    }
+    return n;
+}
+
+int kvm_stint_run(struct cpu_vcpu *v)
+{
+    struct kvm_vcpu_events ev;
+    struct x86_state s;
+    if (!kvm_fallback_stats(v) || !stint_may_start(v, &ev) || kvm_vcpu_fetch_state(v, &s) < 0)
+        return 0;
+    struct kvm_guest_emu e;
+    kvm_guest_emu_init(&e, v, &s, true);
+    e.x.intr_shadow = ev.interrupt.shadow != 0;
+    uint64_t rip0 = s.rip;
+    uint64_t n = stint_loop(&e);
+    log_debug("cpu%u: kernel code from %#llx to %#llx: %llu instructions", v->index,
+              (unsigned long long)rip0, (unsigned long long)e.x.s.rip, (unsigned long long)n);
+    if (!n)
+        return 0;
+    x86_cpu_get_state(&e.x, &s);
+    if (kvm_vcpu_put_state(v, &s) < 0) {
+        log_error("cpu%u: KVM refused the state after a run of kernel code: %s", v->index,
+                  strerror(errno));
+        return -1;
+    }
+    if (ev.interrupt.shadow || e.x.intr_shadow) {
+        ev.flags = KVM_VCPUEVENT_VALID_SHADOW;
+        ev.interrupt.shadow = e.x.intr_shadow ? KVM_X86_SHADOW_INT_STI : 0;
+        ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev);
+    }
+    if (kvm_vm_flush_shadow(v->vm) < 0) {
+        log_error("cpu%u: cannot make KVM drop its shadow page tables: %s", v->index,
+                  strerror(errno));
+        return -1;
+    }
+    v->fallback->stints++;
+    v->fallback->stint_insns += n;
+    v->fallback->zaps++;
+    return 0;
+}
