@@ -37,6 +37,7 @@ struct cpu_vcpu {
     atomic_bool thread_valid;
     struct kvm_fallback_stats *fallback; /* per-instruction emulation fallback counts */
     timer_t stint_tick;       /* kvm_stint.h: interrupts KVM_RUN to look for kernel code */
+    struct kvm_decode_cache *decode_cache; /* kvm_stint.c's, allocated on first use */
     bool has_stint_tick;
 };
 

@@ -137,7 +137,21 @@ static int ge_cpuid(struct x86_cpu *x, uint32_t leaf, uint32_t sub, uint32_t out
     return X86_EXEC_OK;
 }
 
+#define MSR_X2APIC_TPR 0x808u
 #define MSR_X2APIC_ICR 0x830u
+
+/* KVM now holds a written MSR; the register state written back at the end
+ * (kvm_vcpu_put_state: SREGS' APIC base and CR8, the state MSRs) must say
+ * the same, or it would undo the write (an x2APIC switched back off). */
+static void ge_mirror_msr(struct x86_state *s, uint32_t msr, uint64_t val)
+{
+    if (msr == MSR_IA32_APIC_BASE)
+        s->apic_base = val;
+    else if (msr == MSR_IA32_MISC_ENABLE)
+        s->misc_enable = val;
+    else if (msr == MSR_X2APIC_TPR)
+        s->cr8 = (val >> 4) & 0xf;
+}
 
 static int ge_msr(struct x86_cpu *x, uint32_t msr, uint64_t *val, bool write)
 {
@@ -151,6 +165,8 @@ static int ge_msr(struct x86_cpu *x, uint32_t msr, uint64_t *val, bool write)
         return e->stint ? X86_EXEC_UNSUPPORTED : x86_raise_err(x, X86_EXC_GP, 0);
     if (!write)
         *val = m.data;
+    else
+        ge_mirror_msr(&x->s, msr, *val);
     return X86_EXEC_OK;
 }
 
@@ -199,11 +215,31 @@ int kvm_guest_emu_decode(struct kvm_guest_emu *e, struct x86_insn *ins)
     if (first > sizeof(bytes))
         first = sizeof(bytes);
     int rc;
-    if ((t->tag & (X86_PAGE_MASK | need)) == ((la & X86_PAGE_MASK) | need))
-        memcpy(bytes, (const uint8_t *)(uintptr_t)(la + t->addend), first);
-    else if ((rc = ge_mem_read(x, la, bytes, first, acc)))
+    struct kvm_decoded *d = NULL;
+    if ((t->tag & (X86_PAGE_MASK | need)) == ((la & X86_PAGE_MASK) | need)) {
+        const uint8_t *h = (const uint8_t *)(uintptr_t)(la + t->addend);
+        if (e->dc) {
+            d = &e->dc->e[((uintptr_t)h ^ ((uintptr_t)h >> KVM_DECODE_CACHE_BITS)) &
+                          ((1u << KVM_DECODE_CACHE_BITS) - 1)];
+            if (d->host == h && d->mode == x->mode &&
+                !memcmp(d->bytes, h, d->ins.len)) {
+                *ins = d->ins;
+                return X86_EXEC_OK;
+            }
+        }
+        memcpy(bytes, h, first);
+        if (d)
+            d->host = NULL; /* filled below if it decodes */
+    } else if ((rc = ge_mem_read(x, la, bytes, first, acc))) {
         return rc;
+    }
     int len = x86_decode(bytes, first, x->mode, ins);
+    if (d && len > 0) {
+        d->host = (const uint8_t *)(uintptr_t)(la + t->addend);
+        d->mode = (uint8_t)x->mode;
+        memcpy(d->bytes, bytes, (size_t)len);
+        d->ins = *ins;
+    }
     if (len == X86_DECODE_NEED_MORE && first < sizeof(bytes)) {
         rc = ge_mem_read(x, la + first, bytes + first, sizeof(bytes) - first, acc);
         if (rc)

@@ -11,6 +11,24 @@
 #include "cpu/kvm/kvm.h"
 #include "x86/emu.h"
 
+/* Decoded instructions by the host address of their bytes, for runs of
+ * kernel code. An entry holds the bytes it was decoded from and is used
+ * only while they are unchanged (the guest patches its code, through any
+ * mapping, from KVM or from vmon) and in the mode it was decoded for: what
+ * a decode depends on, so entries need no invalidation. */
+#define KVM_DECODE_CACHE_BITS 12
+
+struct kvm_decoded {
+    const uint8_t *host;
+    uint8_t mode;
+    uint8_t bytes[15];
+    struct x86_insn ins;
+};
+
+struct kvm_decode_cache {
+    struct kvm_decoded e[1u << KVM_DECODE_CACHE_BITS];
+};
+
 struct kvm_guest_emu {
     struct x86_cpu x; /* first: callbacks get &x */
     struct cpu_vcpu *v;
@@ -23,6 +41,7 @@ struct kvm_guest_emu {
     /* Guest memory pages were cached in the TLB, so a write may have
      * happened that the callbacks did not see. */
     bool tlb_used;
+    struct kvm_decode_cache *dc; /* optional */
 };
 
 /* Sets up e on state s (whose CPL and mode are derived); empty TLB. */

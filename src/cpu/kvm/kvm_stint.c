@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -82,6 +83,31 @@ static bool stint_may_start(struct cpu_vcpu *v, struct kvm_vcpu_events *ev)
            !ev->nmi.injected && !ev->nmi.pending && !ev->smi.smm;
 }
 
+/* Highest vector set in one of the LAPIC's 256-bit registers (ISR at
+ * 0x100, IRR at 0x200: eight 32-bit words 16 bytes apart), or 0. */
+static unsigned apic_top_vector(const struct kvm_lapic_state *l, unsigned reg)
+{
+    for (int i = 7; i >= 0; i--) {
+        uint32_t w;
+        memcpy(&w, l->regs + reg + 16 * i, 4);
+        if (w)
+            return 32u * (unsigned)i + 31u - (unsigned)__builtin_clz(w);
+    }
+    return 0;
+}
+
+/* Whether KVM's LAPIC holds an interrupt the vCPU would take now (its
+ * priority class above the processor priority; SDM Vol. 3A, 11.8.3.1). */
+static bool interrupt_waiting(struct kvm_guest_emu *e)
+{
+    struct kvm_lapic_state l;
+    if (!(e->x.s.rflags & X86_FLAG_IF) || ioctl(e->v->fd, KVM_GET_LAPIC, &l) < 0)
+        return false;
+    unsigned irr = apic_top_vector(&l, 0x200), isr = apic_top_vector(&l, 0x100);
+    unsigned tpr = (uint8_t)l.regs[0x80], ppr = (tpr > isr ? tpr : isr) & 0xf0;
+    return (irr & 0xf0) > ppr;
+}
+
 /* Runs instructions until one is left to KVM, the CPU leaves kernel mode,
  * the VM stops or the time is up. Returns how many ran. */
 static uint64_t stint_loop(struct kvm_guest_emu *e)
@@ -90,8 +116,9 @@ static uint64_t stint_loop(struct kvm_guest_emu *e)
     atomic_int *stop = v->vm->env.stop;
     uint64_t n = 0, deadline = now_ns() + KVM_STINT_NS;
     for (;;) {
-        if ((n & 1023) == 1023 &&
-            (now_ns() > deadline || atomic_load_explicit(stop, memory_order_relaxed)))
+        if ((n & (KVM_STINT_CHECK - 1)) == KVM_STINT_CHECK - 1 &&
+            (now_ns() > deadline || atomic_load_explicit(stop, memory_order_relaxed) ||
+             interrupt_waiting(e)))
             break;
         struct x86_insn ins;
         ins.op = X86_OP_COUNT;
@@ -127,8 +154,11 @@ int kvm_stint_run(struct cpu_vcpu *v)
     struct x86_state s;
     if (!kvm_fallback_stats(v) || !stint_may_start(v, &ev) || kvm_vcpu_fetch_state(v, &s) < 0)
         return 0;
+    if (!v->decode_cache)
+        v->decode_cache = calloc(1, sizeof(*v->decode_cache)); /* optional: NULL is fine */
     struct kvm_guest_emu e;
     kvm_guest_emu_init(&e, v, &s, true);
+    e.dc = v->decode_cache;
     e.x.intr_shadow = ev.interrupt.shadow != 0;
     uint64_t rip0 = s.rip;
     uint64_t n = stint_loop(&e);

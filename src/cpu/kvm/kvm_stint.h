@@ -10,9 +10,10 @@
  * Left to KVM, ending the run with the instruction not executed: HLT,
  * MONITOR/MWAIT, CPUID, XSAVE-family instructions, accesses to KVM's
  * in-kernel devices (LAPIC, I/O APIC, PIC, PIT), MSRs KVM refuses from user
- * space, IPIs, anything vmon cannot emulate. Interrupts wait for the end of
- * the run (KVM delivers them on entry); the run does not start while KVM
- * has an event half-delivered.
+ * space, IPIs, anything vmon cannot emulate. An interrupt waiting in KVM's
+ * LAPIC ends the run (looked at every KVM_STINT_CHECK instructions): KVM
+ * delivers it on entry. A run does not start while KVM has an event
+ * half-delivered.
  *
  * KVM shadows the guest's page tables on such hosts and learns of the
  * guest's writes to them by write-protecting them, which vmon's writes
@@ -29,15 +30,14 @@
 
 #define KVM_STINT_TICK_US 500u
 #define KVM_STINT_NS 5000000u
+/* Instructions between looks at the clock and at KVM's LAPIC (a waiting
+ * interrupt ends the run: KVM delivers it on entry). */
+#define KVM_STINT_CHECK 2048u
 
-/* Whether this VM's vCPUs run kernel code in vmon: on such hosts, for a
- * VM with one vCPU. With more, Linux's start of its second CPU here loses
- * the INIT IPI now and then (the AP stays in its reset state; seen in about
- * one boot in four, not understood yet), so SMP guests keep KVM's own, slow
- * emulation of kernel code. */
+/* Whether this VM's vCPUs run kernel code in vmon. */
 static inline bool kvm_stint_enabled(const struct cpu_vcpu *v)
 {
-    return v->vm->env.kvm_emulates_kernel && v->vm->env.ncpus == 1;
+    return v->vm->env.kvm_emulates_kernel;
 }
 
 /* Starts / stops the calling vCPU thread's tick. */

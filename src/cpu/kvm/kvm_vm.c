@@ -313,6 +313,7 @@ static void kvm_vcpu_destroy(struct cpu_vcpu *v)
     munmap(v->run, (size_t)v->vm->vcpu_mmap_size);
     close(v->fd);
     free(v->fallback);
+    free(v->decode_cache);
     free(v);
 }
 
