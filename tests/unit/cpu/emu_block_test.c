@@ -31,6 +31,8 @@
 #include "cpu/cpu.h"
 #include "x86/state.h"
 
+#include "long_mode.h"
+
 #define RAM (4u << 20)
 #define PML4 0x10000u
 #define PDPT 0x11000u
@@ -166,18 +168,9 @@ static void machine_run(struct machine *m, uint64_t rip)
     assert_int_equal(be->vcpu_create(m->vm, 0, &m->vcpu, err, sizeof(err)), 0);
     struct x86_state s;
     assert_int_equal(be->vcpu_get_state(m->vcpu, &s), 0);
-    s.cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE | X86_CR0_PG | X86_CR0_WP;
-    s.cr3 = PML4;
-    s.cr4 = X86_CR4_PAE;
-    s.efer = X86_EFER_LME | X86_EFER_LMA;
-    for (unsigned i = 0; i < 6; i++)
-        s.seg[i] = (struct x86_seg){ .limit = 0xffffffff, .sel = 0x10,
-                                     .attr = X86_SEG_P | X86_SEG_S | 0x3 | X86_SEG_G | X86_SEG_DB };
-    s.seg[X86_CS] = (struct x86_seg){ .limit = 0xffffffff, .sel = 0x08,
-                                      .attr = X86_SEG_P | X86_SEG_S | 0xb | X86_SEG_G | X86_SEG_L };
+    long_mode_flat(&s, PML4);
     s.rip = rip;
     s.gpr[X86_RSP] = STACK;
-    s.rflags = X86_FLAG_FIXED;
     assert_int_equal(be->vcpu_set_state(m->vcpu, &s), 0);
     pthread_t dog;
     assert_int_equal(pthread_create(&dog, NULL, watchdog, m), 0);

@@ -17,6 +17,8 @@
 #include "cpu/kvm/kvm_guest_emu.h"
 #include "x86/insn.h"
 
+#include "long_mode.h"
+
 #define RAM (2u << 20)
 #define PML4 0x10000u
 #define PDPT 0x11000u
@@ -72,17 +74,8 @@ static int setup(void **state)
     f->dc = calloc(1, sizeof(*f->dc));
     struct x86_state s;
     memset(&s, 0, sizeof(s));
-    s.cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE | X86_CR0_PG | X86_CR0_WP;
-    s.cr3 = PML4;
-    s.cr4 = X86_CR4_PAE;
-    s.efer = X86_EFER_LME | X86_EFER_LMA;
-    for (unsigned i = 0; i < 6; i++)
-        s.seg[i] = (struct x86_seg){ .limit = 0xffffffff, .sel = 0x10,
-                                     .attr = X86_SEG_P | X86_SEG_S | 0x3 | X86_SEG_G | X86_SEG_DB };
-    s.seg[X86_CS] = (struct x86_seg){ .limit = 0xffffffff, .sel = 0x08,
-                                      .attr = X86_SEG_P | X86_SEG_S | 0xb | X86_SEG_G | X86_SEG_L };
+    long_mode_flat(&s, PML4);
     s.rip = CODE;
-    s.rflags = X86_FLAG_FIXED;
     kvm_guest_emu_init(&f->e, &f->v, &s, true);
     f->e.dc = f->dc;
     *state = f;
