@@ -2,6 +2,7 @@
 #include "cpu/kvm/kvm_stint.h"
 
 #include <errno.h>
+#include <linux/kvm_para.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,21 @@ static bool is_ud(const struct x86_insn *ins)
     return ins->op == X86_OP_UD0 || ins->op == X86_OP_UD1 || ins->op == X86_OP_UD2;
 }
 
+/* KVM_HC_SCHED_YIELD: "the vCPU I wait for is not running, run it" (Linux
+ * asks it of a vCPU found preempted, which a vCPU in a run here looks like
+ * to KVM). Only a hint: answered here (RAX = 0) rather than ending the run. */
+static bool sched_yield_hint(struct x86_cpu *x, const struct x86_insn *ins)
+{
+    if ((ins->op != X86_OP_VMCALL && ins->op != X86_OP_VMMCALL) ||
+        (uint32_t)x->s.gpr[X86_RAX] != KVM_HC_SCHED_YIELD)
+        return false;
+    x->s.gpr[X86_RAX] = 0;
+    x->s.rip += ins->len;
+    if (x->mode != X86_MODE_LONG64)
+        x->s.rip &= 0xffffffffu;
+    return true;
+}
+
 /* Whether KVM may take the vCPU from here: runnable, in kernel mode, with
  * no event in the middle of delivery. */
 static bool stint_may_start(struct cpu_vcpu *v, struct kvm_vcpu_events *ev)
@@ -123,6 +139,10 @@ static uint64_t stint_loop(struct kvm_guest_emu *e)
         struct x86_insn ins;
         ins.op = X86_OP_COUNT;
         int rc = kvm_guest_emu_decode(e, &ins);
+        if (rc == X86_EXEC_OK && sched_yield_hint(&e->x, &ins)) {
+            n++;
+            continue;
+        }
         if (rc == X86_EXEC_OK) {
             if (leaves_to_kvm(&ins)) {
                 v->fallback->left[ins.op]++;
