@@ -180,6 +180,10 @@ int kvm_stint_run(struct cpu_vcpu *v)
     kvm_guest_emu_init(&e, v, &s, true);
     e.dc = v->decode_cache;
     e.x.intr_shadow = ev.interrupt.shadow != 0;
+    /* An interrupt the CPU would take before its next instruction (the one
+     * that woke it from HLT, say) is KVM's to deliver first. */
+    if (!e.x.intr_shadow && interrupt_waiting(&e))
+        return 0;
     uint64_t rip0 = s.rip;
     uint64_t n = stint_loop(&e);
     log_debug("cpu%u: kernel code from %#llx to %#llx: %llu instructions", v->index,
