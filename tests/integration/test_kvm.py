@@ -91,10 +91,3 @@ def test_debian_kernel_reaches_init(kvm, default_guest):
     assert deb.exists(), "guest/fetch-debian-kernel.sh has not run"
     check_reaches_init(deb, default_guest["initrd"])
 
-
-def test_debian_kernel_two_cpus_reaches_init(kvm, default_guest):
-    # Linux's paravirtual spinning (KVM_HC_SCHED_YIELD towards a vCPU that
-    # looks preempted while vmon runs its kernel code) must not stall it.
-    from conftest import GUEST_OUT
-    out = check_reaches_init(GUEST_OUT / "debian-vmlinuz", default_guest["initrd"], "--cpus", "2")
-    assert "smp: Brought up 1 node, 2 CPUs" in out, out[-3000:]

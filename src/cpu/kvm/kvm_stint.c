@@ -124,6 +124,20 @@ static bool interrupt_waiting(struct kvm_guest_emu *e)
     return (irr & 0xf0) > ppr;
 }
 
+/* Whether the vCPU has just left HLT: the interrupt that woke it is KVM's to
+ * deliver before the next instruction (a tick can stop KVM_RUN in between;
+ * running on here would let that instruction, often a CLI, go first). Any
+ * other time a waiting interrupt waits for the run's next look at the LAPIC,
+ * as waiting for each would starve the runs on a busy SMP guest. */
+static bool woke_from_hlt(struct cpu_vcpu *v, const struct x86_state *s)
+{
+    struct x86_state prev = *s;
+    uint8_t byte = 0;
+    prev.rip = s->rip - 1;
+    return (s->rflags & X86_FLAG_IF) && kvm_read_code_bytes(v, &prev, &byte, 1) == 1 &&
+           byte == 0xf4;
+}
+
 /* Runs instructions until one is left to KVM, the CPU leaves kernel mode,
  * the VM stops or the time is up. Returns how many ran. */
 static uint64_t stint_loop(struct kvm_guest_emu *e)
@@ -180,9 +194,7 @@ int kvm_stint_run(struct cpu_vcpu *v)
     kvm_guest_emu_init(&e, v, &s, true);
     e.dc = v->decode_cache;
     e.x.intr_shadow = ev.interrupt.shadow != 0;
-    /* An interrupt the CPU would take before its next instruction (the one
-     * that woke it from HLT, say) is KVM's to deliver first. */
-    if (!e.x.intr_shadow && interrupt_waiting(&e))
+    if (woke_from_hlt(v, &s) && interrupt_waiting(&e))
         return 0;
     uint64_t rip0 = s.rip;
     uint64_t n = stint_loop(&e);
