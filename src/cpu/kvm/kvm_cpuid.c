@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/kvm_para.h>
 
 #include "cpu/kvm/kvm.h"
 
@@ -120,6 +121,13 @@ static void cpuid_limit_to_fallback(struct kvm_cpuid_entry2 *e)
         } else {
             e->eax = e->ebx = e->ecx = e->edx = 0;
         }
+        break;
+    case 0x40000001:
+        /* Paravirtual spinlocks halt a waiter until another vCPU's
+         * KVM_HC_KICK_CPU; that hypercall, left to this host's KVM while
+         * vmon runs the kicked vCPU's kernel code, stalled Debian's SMP
+         * boot (docs/KVM.md). Waiters spin instead. */
+        e->eax &= ~(1u << KVM_FEATURE_PV_UNHALT);
         break;
     default:
         break;
