@@ -10,10 +10,13 @@
  * Left to KVM, ending the run with the instruction not executed: HLT,
  * MONITOR/MWAIT, CPUID, XSAVE-family instructions, accesses to KVM's
  * in-kernel devices (LAPIC, I/O APIC, PIC, PIT), MSRs KVM refuses from user
- * space, IPIs, anything vmon cannot emulate. An interrupt waiting in KVM's
- * LAPIC ends the run (looked at every KVM_STINT_CHECK instructions): KVM
- * delivers it on entry. A run does not start while KVM has an event
- * half-delivered.
+ * space, IPIs, hypercalls (but KVM_HC_SCHED_YIELD, a hint answered in
+ * place), anything vmon cannot emulate. An interrupt waiting in KVM's LAPIC
+ * ends the run (looked at every KVM_STINT_CHECK instructions): KVM delivers
+ * it on entry. A run does not start while KVM has an event half-delivered,
+ * nor on a vCPU just woken from HLT while its wake-up interrupt waits. Such
+ * hosts get no paravirtual spinlocks (kvm_cpuid.c): their KVM did not get
+ * past KVM_HC_KICK_CPU while the kicked vCPU ran here.
  *
  * KVM shadows the guest's page tables on such hosts and learns of the
  * guest's writes to them by write-protecting them, which vmon's writes
